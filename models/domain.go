@@ -141,6 +141,7 @@ type Award struct {
 	Reason        string     `json:"reason,omitempty"` // why it is in its state
 	PolicyVersion string     `json:"policy_version"`
 	Attempt       int        `json:"attempt"` // current send attempt, 0 before the first
+	Version       int64      `json:"version"` // optimistic-lock counter, +1 per change
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 }

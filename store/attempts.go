@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// AttemptStatus is where a send attempt stands. Persisted; append-only.
+type AttemptStatus string
+
+// The attempt statuses.
+const (
+	// AttemptPending: written ahead, the call may or may not have happened.
+	AttemptPending AttemptStatus = "pending"
+	// AttemptUnknown: sent, but the answer was lost (timeout, 5xx, bad body);
+	// resolved by resending the identical request.
+	AttemptUnknown AttemptStatus = "unknown"
+	// AttemptDeferred: PayPal refused for a reason on our side (funds,
+	// account); nothing was paid; retried later with the same id.
+	AttemptDeferred AttemptStatus = "deferred"
+	// AttemptAccepted: PayPal holds the batch; reconcile by GET.
+	AttemptAccepted AttemptStatus = "accepted"
+	// AttemptSettled: the item reached a final status.
+	AttemptSettled AttemptStatus = "settled"
+	// AttemptRejected: PayPal confirmed nothing was created (4xx).
+	AttemptRejected AttemptStatus = "rejected"
+	// AttemptManual: no machine can tell what happened; finance reconciles.
+	AttemptManual AttemptStatus = "manual"
+)
+
+// Attempt is one write-ahead send of an award: a PayPal batch, or a pass
+// grant. Its request is frozen when written; every resend repeats it.
+type Attempt struct {
+	SenderBatchID     string `gorm:"primaryKey"`
+	AwardID           string
+	Attempt           int
+	Channel           string // "paypal", "pass_code", "entitlement"
+	SenderItemID      string
+	Receiver          string
+	AmountMinor       int64
+	Currency          string
+	Request           string // frozen request body (JSON)
+	Status            AttemptStatus
+	PayoutBatchID     string
+	PayoutItemID      string
+	TransactionStatus string
+	FeeMinor          int64
+	LastError         string
+	Submissions       int
+	CreatedAt         time.Time
+	FirstSubmittedAt  *time.Time
+	LastSubmittedAt   *time.Time
+	UpdatedAt         time.Time
+}
+
+func (Attempt) TableName() string { return "payout_attempts" }
+
+// InsertAttempt writes an attempt ahead of the call.
+func (tx *Tx) InsertAttempt(a *Attempt) error {
+	now := tx.Now()
+	a.CreatedAt, a.UpdatedAt = now, now
+	if err := tx.db.Create(a).Error; err != nil {
+		return translate(err, "insert attempt "+a.SenderBatchID)
+	}
+	return nil
+}
+
+// SaveAttempt updates an attempt.
+func (tx *Tx) SaveAttempt(a *Attempt) error {
+	a.UpdatedAt = tx.Now()
+	if err := tx.db.Save(a).Error; err != nil {
+		return translate(err, "save attempt "+a.SenderBatchID)
+	}
+	return nil
+}
+
+// SaveAttempt updates an attempt outside a transaction.
+func (s *Store) SaveAttempt(ctx context.Context, a *Attempt) error {
+	return s.InTx(ctx, func(tx *Tx) error { return tx.SaveAttempt(a) })
+}
+
+// Attempt reads an attempt by sender batch id.
+func (tx *Tx) Attempt(senderBatchID string) (Attempt, error) {
+	var a Attempt
+	if err := tx.db.Where("sender_batch_id = ?", senderBatchID).Take(&a).Error; err != nil {
+		return Attempt{}, translate(err, "attempt "+senderBatchID)
+	}
+	return a, nil
+}
+
+// CurrentAttempt reads the award's attempt number n.
+func (s *Store) CurrentAttempt(ctx context.Context, awardID string, n int) (Attempt, error) {
+	var a Attempt
+	if err := s.db.WithContext(ctx).Where("award_id = ? AND attempt = ?", awardID, n).Take(&a).Error; err != nil {
+		return Attempt{}, translate(err, fmt.Sprintf("attempt %d of award %s", n, awardID))
+	}
+	return a, nil
+}
+
+// AttemptsByStatus lists attempts in the given statuses, oldest first.
+func (s *Store) AttemptsByStatus(ctx context.Context, limit int, statuses ...AttemptStatus) ([]Attempt, error) {
+	var out []Attempt
+	q := s.db.WithContext(ctx).Where("status IN ?", statuses).Order("created_at, sender_batch_id")
+	if limit > 0 {
+		q = q.Limit(limit)
+	}
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	return out, nil
+}
+
+// AttemptsForAward lists an award's attempts in order.
+func (s *Store) AttemptsForAward(ctx context.Context, awardID string) ([]Attempt, error) {
+	var out []Attempt
+	if err := s.db.WithContext(ctx).Where("award_id = ?", awardID).Order("attempt").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	return out, nil
+}
