@@ -20,9 +20,9 @@ type Query struct {
 
 // Match is one listed entry that resembles the query.
 type Match struct {
-	ID       int      `json:"id"`     // OFAC ent_num
-	Source   string   `json:"source"` // "SDN" or "CONS"
-	Name     string   `json:"name"`   // the primary name as listed
+	ID       int      `json:"id"`                // OFAC ent_num
+	Source   string   `json:"source"`            // "SDN" or "CONS"
+	Name     string   `json:"name"`              // the primary name as listed
 	Matched  string   `json:"matched,omitempty"` // the listed name or alias that scored best
 	Score    float64  `json:"score"`
 	Programs []string `json:"programs"`

@@ -17,25 +17,25 @@ type Kind string
 
 // The entry kinds.
 const (
-	KindReportImported  Kind = "report_imported"  // a report arrived (no postings)
-	KindReportRejected  Kind = "report_rejected"  // the policy gives nothing (no postings)
-	KindAwardDecided    Kind = "award_decided"    // reserve: expense -> payable
-	KindApproval        Kind = "approval"         // maker-checker approval (no postings)
-	KindStateChanged    Kind = "state_changed"    // a transition without value movement
-	KindScreened        Kind = "screened"         // screening decision (no postings)
-	KindReviewDecision  Kind = "review_decision"  // compliance cleared or confirmed a match
-	KindBlocked         Kind = "blocked"          // payable -> blocked
-	KindSendStarted     Kind = "send_started"     // payable -> in flight (write-ahead)
-	KindSendVoided      Kind = "send_voided"      // in flight -> payable (failed, returned)
-	KindPaid            Kind = "paid"             // in flight -> asset:paypal, fee
-	KindGranted         Kind = "granted"          // pass payable -> pass codes
-	KindFulfilled       Kind = "fulfilled"        // other reward handed over
-	KindReversed        Kind = "reversed"         // money came back after success
-	KindCancelled       Kind = "cancelled"        // payable -> expense (reversal of the reserve)
-	KindListLoaded      Kind = "list_loaded"      // a sanctions list version became current
+	KindReportImported  Kind = "report_imported"   // a report arrived (no postings)
+	KindReportRejected  Kind = "report_rejected"   // the policy gives nothing (no postings)
+	KindAwardDecided    Kind = "award_decided"     // reserve: expense -> payable
+	KindApproval        Kind = "approval"          // maker-checker approval (no postings)
+	KindStateChanged    Kind = "state_changed"     // a transition without value movement
+	KindScreened        Kind = "screened"          // screening decision (no postings)
+	KindReviewDecision  Kind = "review_decision"   // compliance cleared or confirmed a match
+	KindBlocked         Kind = "blocked"           // payable -> blocked
+	KindSendStarted     Kind = "send_started"      // payable -> in flight (write-ahead)
+	KindSendVoided      Kind = "send_voided"       // in flight -> payable (failed, returned)
+	KindPaid            Kind = "paid"              // in flight -> asset:paypal, fee
+	KindGranted         Kind = "granted"           // pass payable -> pass codes
+	KindFulfilled       Kind = "fulfilled"         // other reward handed over
+	KindReversed        Kind = "reversed"          // money came back after success
+	KindCancelled       Kind = "cancelled"         // payable -> expense (reversal of the reserve)
+	KindListLoaded      Kind = "list_loaded"       // a sanctions list version became current
 	KindPassCodesLoaded Kind = "pass_codes_loaded" // pass codes imported (no postings)
-	KindSeal            Kind = "seal"             // monthly seal: trial balance and head hash
-	KindCorrection      Kind = "correction"       // adjusting entry by finance
+	KindSeal            Kind = "seal"              // monthly seal: trial balance and head hash
+	KindCorrection      Kind = "correction"        // adjusting entry by finance
 )
 
 // Posting moves Amount units of Asset from Credit to Debit.

@@ -13,7 +13,7 @@ import (
 
 // ListVersion describes one loaded sanctions list.
 type ListVersion struct {
-	ID          int64 `gorm:"primaryKey"`
+	ID          int64  `gorm:"primaryKey"`
 	SHA256      string `gorm:"column:sha256"`
 	Source      string
 	LoadedAt    time.Time
@@ -29,7 +29,7 @@ func (ListVersion) TableName() string { return "sanctions_lists" }
 
 // ListFile is one file of a list version, stored verbatim.
 type ListFile struct {
-	ListID  int64 `gorm:"primaryKey"`
+	ListID  int64  `gorm:"primaryKey"`
 	Name    string `gorm:"primaryKey"`
 	SHA256  string `gorm:"column:sha256"`
 	Size    int64
@@ -169,4 +169,3 @@ func (tx *Tx) Dispositions(researcherID string) ([]Disposition, error) {
 	}
 	return out, nil
 }
-
