@@ -1,0 +1,241 @@
+package worker
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/plex/bountypay/ledger"
+	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/payout"
+	"github.com/plex/bountypay/store"
+)
+
+// Decision is the policy's verdict on one report.
+type Decision struct {
+	PolicyVersion string
+	Awards        []models.Award
+	Rejected      bool
+	Reason        string
+}
+
+// Decider turns a report into awards or a rejection.
+type Decider interface {
+	Decide(r models.Report) (Decision, error)
+}
+
+// Defaults.
+const (
+	DefaultMaxListAge = 48 * time.Hour
+	DefaultBatchSize  = 500
+)
+
+// Config configures a Runner.
+type Config struct {
+	// Actor is the ledger actor of the worker's entries.
+	Actor string
+	// MaxListAge: a sanctions list loaded longer ago holds every payout.
+	MaxListAge time.Duration
+	// BatchSize bounds how many records one step reads at a time.
+	BatchSize int
+	// DryRun decides and screens nothing and sends nothing: it reports
+	// what a run would do.
+	DryRun bool
+	// KillSwitch stops all sending (decide, screen and reconcile go on).
+	KillSwitch bool
+	// MaxItem caps one payment per currency (minor units); larger awards
+	// wait for finance. Missing currencies have no cap besides PayPal's.
+	MaxItem map[string]int64
+	// RunCap caps the total sent per currency in one run (minor units).
+	RunCap  map[string]int64
+	NowFunc func() time.Time
+	Logger  *slog.Logger
+}
+
+// Runner does one pass of the job.
+type Runner struct {
+	cfg      Config
+	store    *store.Store
+	decider  Decider
+	screener *Screening
+	sender   *payout.Sender
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// NewRunner wires a runner.
+func NewRunner(cfg Config, st *store.Store, d Decider, sc *Screening, snd *payout.Sender) *Runner {
+	cfg.Actor = cmp.Or(cfg.Actor, payout.DefaultActor)
+	cfg.MaxListAge = cmp.Or(cfg.MaxListAge, DefaultMaxListAge)
+	cfg.BatchSize = cmp.Or(cfg.BatchSize, DefaultBatchSize)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := cfg.NowFunc
+	if now == nil {
+		now = time.Now
+	}
+	return &Runner{cfg: cfg, store: st, decider: d, screener: sc, sender: snd, log: log,
+		now: func() time.Time { return now().UTC() }}
+}
+
+// Result counts what one run did.
+type Result struct {
+	ReportsDecided  int
+	ReportsRejected int
+	AwardsCreated   int
+	Screened        int
+	Cleared         int
+	Held            int
+	Blocked         int
+	ListProblem     string // why screening and sending were held, if they were
+	Sent            int    // PayPal accepted (new or resumed)
+	Unknown         int    // answer lost; will resend
+	Deferred        int    // PayPal refused for an operator reason
+	SendFailed      int
+	Manual          int
+	Granted         int
+	NoPassCodes     int
+	Waiting         []string // awards not sent, with why
+	Reconciled      map[models.AwardState]int
+	WouldSend       []models.Award // dry run: what would be sent
+	Errors          int
+}
+
+// RunOnce does one full pass: decide, approve, screen, send, reconcile.
+// Errors about single awards are logged and counted, not returned; an
+// error is returned only when the pass could not run.
+func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
+	res := Result{Reconciled: map[models.AwardState]int{}}
+	start := r.now()
+	if r.cfg.DryRun {
+		return r.dryRun(ctx, res)
+	}
+	if err := r.decide(ctx, &res); err != nil {
+		return res, fmt.Errorf("decide: %w", err)
+	}
+	if err := r.approve(ctx); err != nil {
+		return res, fmt.Errorf("approve: %w", err)
+	}
+	listOK := true
+	if err := r.screen(ctx, &res); err != nil {
+		if !errors.Is(err, ErrListUnusable) {
+			return res, fmt.Errorf("screen: %w", err)
+		}
+		listOK = false
+		res.ListProblem = err.Error()
+		r.log.WarnContext(ctx, "payouts held: sanctions list unusable", slog.String("reason", err.Error()))
+	}
+	if listOK {
+		if err := r.send(ctx, &res); err != nil {
+			return res, fmt.Errorf("send: %w", err)
+		}
+	}
+	if err := r.reconcile(ctx, &res); err != nil {
+		return res, fmt.Errorf("reconcile: %w", err)
+	}
+	if res.ReportsDecided+res.Screened+res.Sent+res.Granted+len(res.Reconciled) > 0 {
+		r.log.InfoContext(ctx, "run finished", slog.Int("reports_decided", res.ReportsDecided),
+			slog.Int("screened", res.Screened), slog.Int("sent", res.Sent), slog.Int("granted", res.Granted),
+			slog.Int("errors", res.Errors), slog.Duration("took", r.now().Sub(start)))
+	}
+	return res, nil
+}
+
+// decide applies the policy to every undecided report.
+func (r *Runner) decide(ctx context.Context, res *Result) error {
+	for {
+		reps, err := r.store.UndecidedReports(ctx, r.cfg.BatchSize)
+		if err != nil {
+			return err
+		}
+		if len(reps) == 0 {
+			return nil
+		}
+		for _, rep := range reps {
+			d, err := r.decider.Decide(rep.Report)
+			if err != nil {
+				return fmt.Errorf("report %s: %w", rep.ID, err)
+			}
+			err = r.store.InTx(ctx, func(tx *store.Tx) error {
+				now := tx.Now()
+				if d.Rejected || len(d.Awards) == 0 {
+					reason := cmp.Or(d.Reason, "the policy gives no reward")
+					if err := tx.MarkDecided(rep.ID, "rejected", reason, d.PolicyVersion); err != nil {
+						return err
+					}
+					_, _, err := tx.Append(ledger.Draft{
+						IdempotencyKey: "report/" + rep.ID + "/decided",
+						Kind:           ledger.KindReportRejected, Actor: r.cfg.Actor, EffectiveAt: now,
+						Data: map[string]string{"report_id": rep.ID, "reason": reason, "policy_version": d.PolicyVersion},
+					})
+					return err
+				}
+				if err := tx.MarkDecided(rep.ID, "awarded", "", d.PolicyVersion); err != nil {
+					return err
+				}
+				for i := range d.Awards {
+					a := &d.Awards[i]
+					a.State, a.PolicyVersion = models.StatePending, d.PolicyVersion
+					data := map[string]string{"report_id": rep.ID, "kind": string(a.Kind), "policy_version": d.PolicyVersion,
+						"severity": string(rep.Severity), "category": string(rep.Category)}
+					if a.Kind == models.AwardMoney {
+						data["amount"] = a.Amount.String()
+					}
+					if a.Description != "" {
+						data["description"] = a.Description
+					}
+					if err := tx.InsertAward(a, ledger.Draft{
+						IdempotencyKey: "award/" + a.ID + "/decided",
+						Kind:           ledger.KindAwardDecided, Actor: r.cfg.Actor, EffectiveAt: now,
+						Postings: ledger.DecidedPostings(a), Data: data,
+					}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			switch {
+			case errors.Is(err, models.ErrConflict):
+				continue // another worker decided it
+			case err != nil:
+				return fmt.Errorf("record decision on %s: %w", rep.ID, err)
+			}
+			res.ReportsDecided++
+			if d.Rejected || len(d.Awards) == 0 {
+				res.ReportsRejected++
+			}
+			res.AwardsCreated += len(d.Awards)
+		}
+		if len(reps) < r.cfg.BatchSize {
+			return nil
+		}
+	}
+}
+
+// approve moves pending awards on. Maker-checker approval rules hook in here.
+func (r *Runner) approve(ctx context.Context) error {
+	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StatePending}})
+	if err != nil {
+		return err
+	}
+	for _, a := range awards {
+		err := r.store.InTx(ctx, func(tx *store.Tx) error {
+			cur, err := tx.Award(a.ID)
+			if err != nil || cur.State != models.StatePending {
+				return err
+			}
+			return tx.Transition(&cur, models.StateReadyToScreen, "no approval required", ledger.Draft{
+				IdempotencyKey: "award/" + a.ID + "/ready", Actor: r.cfg.Actor, EffectiveAt: tx.Now(),
+			}, nil)
+		})
+		if err != nil && !errors.Is(err, models.ErrConflict) {
+			return err
+		}
+	}
+	return nil
+}
