@@ -307,14 +307,13 @@ func (c *Client) classify(op string, ex *exchange, err error) error {
 		return fmt.Errorf("%s: HTTP %d: %w: %w", op, ex.status, models.ErrTransient, err)
 	}
 	ae := parseAPIError(op, ex.status, ex.header, ex.body)
-	switch {
-	case ae.kind != nil && errors.Is(ae.kind, models.ErrTransient):
-	case ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden || ex.status == http.StatusBadRequest:
-		// invalid_client and friends: our credentials are wrong. No
-		// payout request was sent.
+	// The payout request was not sent (again) without a token.
+	ae.nothingCreated = true
+	if ex.status >= 400 && ex.status <= 499 && ex.status != http.StatusRequestTimeout && ex.status != http.StatusTooManyRequests {
+		// invalid_client and friends: our credentials are wrong.
+		ae.kind, ae.operator = models.ErrTransient, true
+	} else {
 		ae.kind = models.ErrTransient
-		ae.operator = true
-		ae.nothingCreated = true
 	}
 	return ae
 }

@@ -39,8 +39,18 @@ type recorded struct {
 
 func newFakePayPal(t testing.TB, api http.HandlerFunc) *fakePayPal {
 	t.Helper()
+	return newFakePayPalWith(t, api, nil)
+}
+
+// newFakePayPalWith puts middleware mw (if not nil) in front of the fake.
+func newFakePayPalWith(t testing.TB, api http.HandlerFunc, mw func(http.Handler) http.Handler) *fakePayPal {
+	t.Helper()
 	f := &fakePayPal{valid: map[string]bool{}, api: api, expiresIn: 32400}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	var h http.Handler = http.HandlerFunc(f.serve)
+	if mw != nil {
+		h = mw(h)
+	}
+	f.srv = httptest.NewServer(h)
 	t.Cleanup(f.srv.Close)
 	return f
 }
