@@ -138,8 +138,8 @@ type Config struct {
 	// WebhookDuplicates sends every delivery twice (same event id, new
 	// transmission id).
 	WebhookDuplicates bool
-	// WebhookReorder holds new deliveries for WebhookReorderWindow
-	// (default 100 ms) and then sends the newest first.
+	// WebhookReorder holds new deliveries until no event was emitted for
+	// WebhookReorderWindow (default 100 ms), then sends the newest first.
 	WebhookReorder       bool
 	WebhookReorderWindow time.Duration
 	// WebhookStaleAfter, if positive, re-sends every event once more after
@@ -198,6 +198,7 @@ type Sandbox struct {
 	eventByID   map[string]*Event
 	queue       []*delivery
 	seq         int64
+	lastEmit    time.Time
 	inFlight    int
 	deliveries  []Delivery
 	ents        []Entitlement

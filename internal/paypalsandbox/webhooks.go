@@ -261,7 +261,7 @@ func (s *Sandbox) emitLocked(eventType, resourceType string, resource any, batch
 	now := time.Now()
 	due := now
 	if s.cfg.WebhookReorder {
-		due = now.Add(s.cfg.WebhookReorderWindow)
+		s.lastEmit = now
 	}
 	for _, h := range s.webhooks {
 		s.enqueueLocked(&delivery{ev: ev, hook: h, kind: "event", due: due})
@@ -289,7 +289,16 @@ func (s *Sandbox) enqueueLocked(d *delivery) {
 func (s *Sandbox) nextDeliveryLocked(now time.Time) (*delivery, time.Duration) {
 	best := -1
 	var wait time.Duration
+	// In reorder mode first deliveries wait until no event was emitted for
+	// the reorder window, then go out newest first.
+	held := s.cfg.WebhookReorder && now.Sub(s.lastEmit) < s.cfg.WebhookReorderWindow
 	for i, d := range s.queue {
+		if held && d.attempt == 0 && (d.kind == "event" || d.kind == "duplicate") {
+			if w := s.cfg.WebhookReorderWindow - now.Sub(s.lastEmit); wait == 0 || w < wait {
+				wait = max(w, time.Millisecond)
+			}
+			continue
+		}
 		if d.due.After(now) {
 			if w := d.due.Sub(now); wait == 0 || w < wait {
 				wait = w
@@ -301,7 +310,7 @@ func (s *Sandbox) nextDeliveryLocked(now time.Time) (*delivery, time.Duration) {
 			continue
 		}
 		b := s.queue[best]
-		if s.cfg.WebhookReorder {
+		if s.cfg.WebhookReorder && d.attempt == 0 && b.attempt == 0 {
 			if d.seq > b.seq {
 				best = i
 			}
