@@ -169,3 +169,13 @@ func (tx *Tx) Dispositions(researcherID string) ([]Disposition, error) {
 	}
 	return out, nil
 }
+
+// LatestScreening returns an award's most recent screening inside the
+// transaction.
+func (tx *Tx) LatestScreening(awardID string) (Screening, error) {
+	var sc Screening
+	if err := tx.db.Where("award_id = ?", awardID).Order("id DESC").Take(&sc).Error; err != nil {
+		return Screening{}, translate(err, "screening of "+awardID)
+	}
+	return sc, nil
+}

@@ -50,9 +50,12 @@ type Config struct {
 	// wait for finance. Missing currencies have no cap besides PayPal's.
 	MaxItem map[string]int64
 	// RunCap caps the total sent per currency in one run (minor units).
-	RunCap  map[string]int64
-	NowFunc func() time.Time
-	Logger  *slog.Logger
+	RunCap map[string]int64
+	// PayPalConfigured is false when no PayPal API is configured: money
+	// awards then wait, passes are still granted.
+	PayPalConfigured bool
+	NowFunc          func() time.Time
+	Logger           *slog.Logger
 }
 
 // Runner does one pass of the job.

@@ -24,6 +24,10 @@ func (r *Runner) send(ctx context.Context, res *Result) error {
 		if att.Channel != "paypal" {
 			continue
 		}
+		if !r.cfg.PayPalConfigured {
+			res.Waiting = append(res.Waiting, att.AwardID+": "+noPayPal)
+			continue
+		}
 		if r.cfg.KillSwitch {
 			res.Waiting = append(res.Waiting, att.AwardID+": kill switch on")
 			continue
@@ -58,6 +62,10 @@ func (r *Runner) send(ctx context.Context, res *Result) error {
 		case models.AwardMoney:
 			if r.cfg.KillSwitch {
 				res.Waiting = append(res.Waiting, a.ID+": kill switch on")
+				continue
+			}
+			if !r.cfg.PayPalConfigured {
+				res.Waiting = append(res.Waiting, a.ID+": "+noPayPal)
 				continue
 			}
 			if why := r.capped(a, spent); why != "" {
@@ -116,8 +124,13 @@ func (r *Runner) count(res *Result, out payout.Outcome, err error) {
 	}
 }
 
+const noPayPal = "PayPal is not configured (set PAYPAL_API_BASE, PAYPAL_CLIENT_ID, PAYPAL_SECRET)"
+
 // reconcile polls every accepted attempt.
 func (r *Runner) reconcile(ctx context.Context, res *Result) error {
+	if !r.cfg.PayPalConfigured {
+		return nil
+	}
 	atts, err := r.store.AttemptsByStatus(ctx, 0, store.AttemptAccepted)
 	if err != nil {
 		return err
