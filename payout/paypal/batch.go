@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -163,6 +164,10 @@ func (c *Client) CreateBatch(ctx context.Context, b Batch) (Created, error) {
 			return Created{}, fmt.Errorf("%s: HTTP %d undecodable, outcome unknown (debug_id %s): %w: %w",
 				op, r.status, debugID, models.ErrTransient, err)
 		}
+		if echoed := w.BatchHeader.SenderBatchHeader.SenderBatchID; echoed != "" && echoed != b.SenderBatchID {
+			return Created{}, fmt.Errorf("%s: PayPal answered for sender_batch_id %s (batch %s, debug_id %s): %w",
+				op, echoed, w.BatchHeader.PayoutBatchID, debugID, models.ErrConflict)
+		}
 		c.log.DebugContext(ctx, "paypal batch created",
 			slog.String("sender_batch_id", b.SenderBatchID),
 			slog.String("payout_batch_id", w.BatchHeader.PayoutBatchID),
@@ -190,11 +195,6 @@ func (c *Client) CreateBatch(ctx context.Context, b Batch) (Created, error) {
 		// Most likely a duplicate in a shape we do not know. Never let the
 		// caller conclude that nothing exists.
 		ae.kind, ae.nothingCreated = models.ErrConflict, false
-		return Created{}, ae
-	}
-	if ae.kind == models.ErrInvalid && (r.status == http.StatusForbidden ||
-		r.status == http.StatusUnprocessableEntity || operatorNames[ae.Name]) {
-		ae.kind, ae.operator, ae.nothingCreated = models.ErrTransient, true, true
 	}
 	return Created{}, ae
 }
@@ -538,4 +538,50 @@ func parseTime(s string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// Matches reports whether the batch PayPal holds is the one intended by b:
+// same sender_batch_id (when PayPal reports it), the same number of items,
+// and for each intended item one item with its sender_item_id, receiver
+// (e-mail compared case-insensitively) and amount. Adopt a duplicate only
+// when Matches returns nil (§13.4). The error matches models.ErrConflict
+// and names the differing fields, never their values.
+func (s BatchStatus) Matches(b Batch) error {
+	var diffs []string
+	if s.SenderBatchID != "" && s.SenderBatchID != b.SenderBatchID {
+		diffs = append(diffs, "sender_batch_id")
+	}
+	if len(s.Items) != len(b.Items) {
+		diffs = append(diffs, fmt.Sprintf("item count %d, want %d", len(s.Items), len(b.Items)))
+	}
+	bySender := make(map[string]ItemStatus, len(s.Items))
+	for _, it := range s.Items {
+		bySender[it.SenderItemID] = it
+	}
+	for _, want := range b.Items {
+		got, ok := bySender[want.SenderItemID]
+		switch {
+		case !ok:
+			diffs = append(diffs, "item "+want.SenderItemID+" missing")
+			continue
+		case !sameReceiver(want, got):
+			diffs = append(diffs, "item "+want.SenderItemID+" receiver")
+		}
+		if got.Amount != want.Amount {
+			diffs = append(diffs, "item "+want.SenderItemID+" amount")
+		}
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("batch %s does not match sender_batch_id %s: %s: %w",
+			s.BatchID, b.SenderBatchID, strings.Join(diffs, ", "), models.ErrConflict)
+	}
+	return nil
+}
+
+func sameReceiver(want Item, got ItemStatus) bool {
+	rt := want.RecipientType
+	if rt == "" || rt == RecipientEmail {
+		return strings.EqualFold(strings.TrimSpace(want.Receiver), strings.TrimSpace(got.Receiver))
+	}
+	return want.Receiver == got.Receiver
 }

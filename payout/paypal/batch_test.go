@@ -385,3 +385,48 @@ func ExampleFormatAmount() {
 	// 1500 JPY => 1500
 	// 1500.00 HUF => 1500
 }
+
+func TestBatchStatusMatches(t *testing.T) {
+	t.Parallel()
+	intent := oneItemBatch("bb-award-1-a1")
+	held := BatchStatus{BatchID: "Q6K2CE4GQ36MQ", SenderBatchID: "bb-award-1-a1", Items: []ItemStatus{{
+		SenderItemID: "award-1", Receiver: "Researcher@Example.com", Amount: usd(1000),
+	}}}
+	if err := held.Matches(intent); err != nil {
+		t.Fatalf("Matches = %v", err)
+	}
+	tests := []struct {
+		name string
+		mod  func(*BatchStatus)
+	}{
+		{"other sender_batch_id", func(s *BatchStatus) { s.SenderBatchID = "bb-award-2-a1" }},
+		{"other receiver", func(s *BatchStatus) { s.Items[0].Receiver = "someone@example.com" }},
+		{"other amount", func(s *BatchStatus) { s.Items[0].Amount = usd(1001) }},
+		{"other currency", func(s *BatchStatus) { s.Items[0].Amount = models.Money{Minor: 1000, Currency: "EUR"} }},
+		{"other item", func(s *BatchStatus) { s.Items[0].SenderItemID = "award-2" }},
+		{"extra item", func(s *BatchStatus) { s.Items = append(s.Items, s.Items[0]) }},
+		{"no items", func(s *BatchStatus) { s.Items = nil }},
+	}
+	for _, tt := range tests {
+		s := held
+		s.Items = append([]ItemStatus(nil), held.Items...)
+		tt.mod(&s)
+		err := s.Matches(intent)
+		if !errors.Is(err, models.ErrConflict) {
+			t.Errorf("%s: Matches = %v, want ErrConflict", tt.name, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "example.com") {
+			t.Errorf("%s: error leaks a receiver: %v", tt.name, err)
+		}
+	}
+}
+
+func TestConfigRedactsSecret(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig("https://api-m.sandbox.paypal.com")
+	for _, s := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg)} {
+		if strings.Contains(s, "s3cret-value") {
+			t.Errorf("secret in %q", s)
+		}
+	}
+}

@@ -92,6 +92,14 @@ func (c Config) LogValue() slog.Value {
 	)
 }
 
+// String keeps the secret out of %v and %+v.
+func (c Config) String() string {
+	return fmt.Sprintf("paypal.Config{APIBase:%s ClientID:%s Secret:<redacted> WebhookID:%s}", c.APIBase, c.ClientID, c.WebhookID)
+}
+
+// GoString keeps the secret out of %#v.
+func (c Config) GoString() string { return c.String() }
+
 // Validate reports a missing or malformed setting; the error matches
 // models.ErrInvalid.
 func (c Config) Validate() error {
@@ -210,7 +218,7 @@ func (c *Client) accessToken(ctx context.Context, staleGen uint64) (string, uint
 		err = errors.New("no access_token in response")
 	}
 	if err != nil {
-		return "", 0, c.classify("access token", ex, err)
+		return "", 0, c.tokenError("access token", ex, err)
 	}
 	c.token = tr.Token
 	c.tokenGen++
@@ -298,8 +306,10 @@ func (c *Client) call(ctx context.Context, op, method, path string, query url.Va
 	}
 }
 
-// classify turns a failed token fetch into an error.
-func (c *Client) classify(op string, ex *exchange, err error) error {
+// tokenError turns a failed token fetch into an error. The API request was
+// not sent, so an HTTP answer means nothing was created; a 4xx means our
+// credentials are refused (operator problem).
+func (c *Client) tokenError(op string, ex *exchange, err error) error {
 	if ex.status == 0 {
 		return fmt.Errorf("%s: %w: %w", op, models.ErrTransient, err)
 	}

@@ -160,8 +160,10 @@ type wireLink struct {
 
 // parseAPIError builds an APIError from a non-2xx response and gives it the
 // generic classification: transient for 5xx, 408, 429, 401, non-JSON
-// bodies and names that mean "try again"; invalid for other 4xx. Callers
-// refine it per operation.
+// bodies and names that mean "try again"; not found for 404; conflict for
+// 409; operator problem (transient, nothing created) for 403, 422 and the
+// sender-account names; invalid for other 4xx. Callers refine it per
+// operation.
 func parseAPIError(op string, status int, header http.Header, body []byte) *APIError {
 	ae := &APIError{Op: op, StatusCode: status, DebugID: header.Get("Paypal-Debug-Id")}
 	ae.RetryAfter = parseRetryAfter(header.Get("Retry-After"), time.Now())
@@ -204,6 +206,12 @@ func parseAPIError(op string, status int, header http.Header, body []byte) *APIE
 		ae.nothingCreated = true
 	case status == http.StatusConflict:
 		ae.kind = models.ErrConflict
+	case status == http.StatusForbidden || status == http.StatusUnprocessableEntity || operatorNames[ae.Name]:
+		// The sending account cannot do this now: nothing happened; an
+		// operator must act, then the same request can be retried.
+		ae.kind = models.ErrTransient
+		ae.nothingCreated = true
+		ae.operator = true
 	default:
 		ae.kind = models.ErrInvalid
 		ae.nothingCreated = true
@@ -213,16 +221,15 @@ func parseAPIError(op string, status int, header http.Header, body []byte) *APIE
 
 // transientNames are error names that mean "not now" whatever the status.
 var transientNames = map[string]bool{
-	"INTERNAL_ERROR":                   true,
-	"INTERNAL_SERVER_ERROR":            true,
-	"SERVICE_UNAVAILABLE":              true,
-	"REQUEST_TIMEOUT_EXCEEDED":         true,
-	"RATE_LIMIT_REACHED":               true,
-	"RATE_LIMIT_VALIDATION":            true,
-	"RATE_LIMIT_VALIDATION_FAILURES":   true,
-	"PREVIOUS_REQUEST_IN_PROGRESS":     true,
-	"ITEM_CANCELLATION_FAILED":         true,
-	"TRANSACTION_LIMIT_EXCEEDED_RETRY": true,
+	"INTERNAL_ERROR":                 true,
+	"INTERNAL_SERVER_ERROR":          true,
+	"SERVICE_UNAVAILABLE":            true,
+	"REQUEST_TIMEOUT_EXCEEDED":       true,
+	"RATE_LIMIT_REACHED":             true,
+	"RATE_LIMIT_VALIDATION":          true,
+	"RATE_LIMIT_VALIDATION_FAILURES": true,
+	"PREVIOUS_REQUEST_IN_PROGRESS":   true,
+	"ITEM_CANCELLATION_FAILED":       true,
 }
 
 // operatorNames are 4xx names about the sending account, not the request.
@@ -239,8 +246,6 @@ var operatorNames = map[string]bool{
 	"SPENDING_LIMIT_EXCEEDED":  true,
 	"CLOSED_MARKET":            true,
 	"USER_COUNTRY_NOT_ALLOWED": true,
-	"PERMISSION_DENIED":        true,
-	"NOT_AUTHORIZED":           true,
 }
 
 // batchIDPattern is what we accept as a payout_batch_id taken from a link.

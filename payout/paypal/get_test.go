@@ -139,6 +139,7 @@ func TestGetBatchErrors(t *testing.T) {
 		{"truncated", jsonHandler(200, `{"batch_header":{"payout_batch_id":"Q8`), "Q8KVJG9TZTNN4", models.ErrTransient},
 		{"bad amount", jsonHandler(200, `{"batch_header":{"payout_batch_id":"Q8","amount":{"currency":"USD","value":"1.234"}}}`), "Q8", models.ErrTransient},
 		{"totals lie", jsonHandler(200, `{"batch_header":{"payout_batch_id":"Q8"},"items":[],"total_items":3,"total_pages":1}`), "Q8", models.ErrTransient},
+		{"403 scope", jsonHandler(403, `{"name":"REQUIRED_SCOPE_MISSING","message":"Access token does not have required scope."}`), "Q8", models.ErrTransient},
 		{"malformed id", jsonHandler(200, `{}`), "../token", models.ErrInvalid},
 	}
 	for _, tt := range tests {

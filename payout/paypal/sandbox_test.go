@@ -156,6 +156,20 @@ func TestSandboxFaultsThenRetryPaysOnce(t *testing.T) {
 				if retry.Duplicate != tt.wantDuplicate {
 					t.Errorf("retry %+v, want duplicate=%v", retry, tt.wantDuplicate)
 				}
+				// Adopt, then verify (§13.4).
+				held, err := c.GetBatch(ctxT(t), retry.BatchID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := held.Matches(b); err != nil {
+					t.Errorf("adopted batch does not match: %v", err)
+				}
+				other := b
+				other.Items = []Item{b.Items[0]}
+				other.Items[0].Amount = usd(999)
+				if err := held.Matches(other); !errors.Is(err, models.ErrConflict) {
+					t.Errorf("Matches with another amount = %v", err)
+				}
 			}
 			batches := sb.Batches()
 			if len(batches) != 1 || batches[0].SenderBatchID != b.SenderBatchID {

@@ -95,10 +95,10 @@ func (c *Client) VerifyWebhook(ctx context.Context, header http.Header, rawBody 
 	certURL := header.Get(HeaderCertURL)
 	algo := header.Get(HeaderAuthAlgo)
 	op := "verify webhook " + tid
-	if tid == "" || ttime == "" || sigB64 == "" || certURL == "" {
+	if tid == "" || ttime == "" || sigB64 == "" || certURL == "" || algo == "" {
 		return Event{}, fmt.Errorf("%s: missing PAYPAL-* signature headers: %w", op, ErrWebhookSignature)
 	}
-	if algo != "" && !strings.EqualFold(algo, "SHA256withRSA") {
+	if !strings.EqualFold(algo, "SHA256withRSA") {
 		return Event{}, fmt.Errorf("%s: unsupported auth algo %q: %w", op, algo, ErrWebhookSignature)
 	}
 	sig, err := base64.StdEncoding.DecodeString(strings.TrimSpace(sigB64))
