@@ -37,14 +37,16 @@ const (
 	APIBaseLive    = "https://api-m.paypal.com"
 )
 
-// DefaultCertHosts are the hosts PayPal serves webhook signing certificates
-// from; only https URLs on these hosts are fetched unless Config.CertHosts
-// says otherwise.
-var DefaultCertHosts = []string{
-	"api.paypal.com",
-	"api-m.paypal.com",
-	"api.sandbox.paypal.com",
-	"api-m.sandbox.paypal.com",
+// DefaultCertHosts returns the hosts PayPal serves webhook signing
+// certificates from; only https URLs on these hosts are fetched unless
+// Config.CertHosts says otherwise.
+func DefaultCertHosts() []string {
+	return []string{
+		"api.paypal.com",
+		"api-m.paypal.com",
+		"api.sandbox.paypal.com",
+		"api-m.sandbox.paypal.com",
+	}
 }
 
 // maxBody bounds every response body the client reads.
@@ -72,7 +74,7 @@ type Config struct {
 	// CertHosts is the allow-list of hosts webhook certificates may be
 	// fetched from. An entry "host" or "host:port" allows https only; an
 	// entry "http://host:port" also allows plain http to exactly that host
-	// (tests and the local sandbox). Default DefaultCertHosts.
+	// (tests and the local sandbox). Default DefaultCertHosts().
 	CertHosts []string
 	// PageSize is the page size GetBatch requests, 1..1000. Default
 	// DefaultPageSize.

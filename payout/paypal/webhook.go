@@ -89,11 +89,11 @@ func (c *Client) VerifyWebhook(ctx context.Context, header http.Header, rawBody 
 	if c.webhookID == "" {
 		return Event{}, fmt.Errorf("verify webhook: no webhook id configured: %w", models.ErrInvalid)
 	}
-	tid := header.Get(HeaderTransmissionID)
-	ttime := header.Get(HeaderTransmissionTime)
-	sigB64 := header.Get(HeaderTransmissionSig)
-	certURL := header.Get(HeaderCertURL)
-	algo := header.Get(HeaderAuthAlgo)
+	tid := headerValue(header, HeaderTransmissionID)
+	ttime := headerValue(header, HeaderTransmissionTime)
+	sigB64 := headerValue(header, HeaderTransmissionSig)
+	certURL := headerValue(header, HeaderCertURL)
+	algo := headerValue(header, HeaderAuthAlgo)
 	op := "verify webhook " + tid
 	if tid == "" || ttime == "" || sigB64 == "" || certURL == "" || algo == "" {
 		return Event{}, fmt.Errorf("%s: missing PAYPAL-* signature headers: %w", op, ErrWebhookSignature)
@@ -162,6 +162,20 @@ func (c *Client) VerifyWebhook(ctx context.Context, header http.Header, rawBody 
 	return ev, nil
 }
 
+// headerValue is header.Get, falling back to a case-insensitive scan for
+// maps built without canonical keys (proxies, serverless adapters).
+func headerValue(h http.Header, key string) string {
+	if v := h.Get(key); v != "" {
+		return v
+	}
+	for k, vs := range h {
+		if strings.EqualFold(k, key) && len(vs) > 0 {
+			return vs[0]
+		}
+	}
+	return ""
+}
+
 // signInput is what PayPal signs: transmission id, time, webhook id and the
 // CRC-32 (IEEE) of the raw body as an unsigned decimal, joined by "|".
 func signInput(transmissionID, transmissionTime, webhookID string, rawBody []byte) string {
@@ -211,7 +225,7 @@ type certHosts struct {
 
 func parseCertHosts(entries []string) (certHosts, error) {
 	if len(entries) == 0 {
-		entries = DefaultCertHosts
+		entries = DefaultCertHosts()
 	}
 	h := certHosts{https: map[string]bool{}, http: map[string]bool{}}
 	for _, e := range entries {

@@ -122,7 +122,7 @@ func webhookClient(t *testing.T, cs *certServer, now time.Time) *Client {
 	t.Helper()
 	cfg := testConfig("https://api-m.sandbox.paypal.com")
 	cfg.WebhookID = testWebhookID
-	cfg.CertHosts = append([]string{cs.hostEntry()}, DefaultCertHosts...)
+	cfg.CertHosts = append([]string{cs.hostEntry()}, DefaultCertHosts()...)
 	cfg.NowFunc = func() time.Time { return now }
 	c, err := NewClient(cfg)
 	if err != nil {
@@ -191,6 +191,13 @@ func TestVerifyWebhook(t *testing.T) {
 		{"cert host 500", func() http.Header {
 			return good.headers(t, cs.srv.URL+"/v1/notifications/certs/CERT-500", testWebhookID, body)
 		}, body, models.ErrTransient},
+		{"lower-case header keys", func() http.Header {
+			h := http.Header{}
+			for k, v := range good.headers(t, goodURL, testWebhookID, body) {
+				h[strings.ToLower(k)] = v
+			}
+			return h
+		}, body, nil},
 		{"missing signature", func() http.Header {
 			h := good.headers(t, goodURL, testWebhookID, body)
 			h.Del("Paypal-Transmission-Sig")
@@ -318,7 +325,7 @@ func TestCertHostsAllowed(t *testing.T) {
 		}
 	}
 	d, _ := parseCertHosts(nil)
-	for _, host := range DefaultCertHosts {
+	for _, host := range DefaultCertHosts() {
 		u, _ := url.Parse("https://" + host + "/v1/notifications/certs/CERT-1")
 		if !d.allowed(u) {
 			t.Errorf("default list refuses %s", host)
