@@ -192,7 +192,7 @@ func loadCategories(p *Policy, n *yaml.Node, e *yamlErrors) {
 		path := "categories." + f.key
 		c := models.Category(f.key)
 		if !slices.Contains(models.AllCategories(), c) {
-			e.add(f.keyN, path, "unknown category (known: %s)", joinAny(models.AllCategories()))
+			e.add(f.keyN, path, "unknown category (known: %s)", policyJoin(models.AllCategories()))
 			continue
 		}
 		var rule CategoryRule
@@ -232,7 +232,7 @@ func loadSeverities(p *Policy, n *yaml.Node, e *yamlErrors) {
 		path := "severities." + f.key
 		s := models.Severity(f.key)
 		if !slices.Contains(models.AllSeverities(), s) {
-			e.add(f.keyN, path, "unknown severity (known: %s)", joinAny(models.AllSeverities()))
+			e.add(f.keyN, path, "unknown severity (known: %s)", policyJoin(models.AllSeverities()))
 			continue
 		}
 		p.Severities[s] = loadReward(f.value, path, e)
@@ -300,7 +300,7 @@ func loadMoney(n *yaml.Node, path string, e *yamlErrors) *models.Money {
 	return &m
 }
 
-func joinAny[T ~string](vals []T) string {
+func policyJoin[T ~string](vals []T) string {
 	s := make([]string, len(vals))
 	for i, v := range vals {
 		s[i] = string(v)
@@ -412,12 +412,12 @@ func (p *Policy) Render(w io.Writer) error {
 	if p.Description != "" {
 		fmt.Fprintf(&b, "%s\n", p.Description)
 	}
-	fmt.Fprintf(&b, "\nReproduction required: %s\nDuplicates: nothing (%s)\n\n", yesNo(p.ReproductionRequired), p.Reasons.Duplicate)
+	fmt.Fprintf(&b, "\nReproduction required: %s\nDuplicates: nothing (%s)\n\n", policyYesNo(p.ReproductionRequired), p.Reasons.Duplicate)
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CATEGORY\tQUALIFIES\tNOTE")
 	for _, c := range models.AllCategories() {
 		rule := p.Categories[c]
-		q, note := yesNo(rule.Qualifies), rule.Description
+		q, note := policyYesNo(rule.Qualifies), rule.Description
 		if !rule.Qualifies {
 			note = rule.Reason
 			if rule.WithOverride {
@@ -436,7 +436,7 @@ func (p *Policy) Render(w io.Writer) error {
 		if rw.Money != nil {
 			money = rw.Money.String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s, money, yesNo(rw.PlexPass), cmp.Or(rw.Other, "-"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s, money, policyYesNo(rw.PlexPass), cmp.Or(rw.Other, "-"))
 	}
 	tw.Flush()
 	b.WriteString("\nA report's own reward (money, plex_pass, other) replaces its severity's row.\n")
@@ -444,7 +444,7 @@ func (p *Policy) Render(w io.Writer) error {
 	return err
 }
 
-func yesNo(b bool) string {
+func policyYesNo(b bool) string {
 	if b {
 		return "yes"
 	}

@@ -86,7 +86,7 @@ func mappingFields(n *yaml.Node, path string, e *yamlErrors, known ...string) []
 			continue
 		}
 		seen[key] = true
-		if known != nil && !contains(known, key) {
+		if known != nil && !ruleListHas(known, key) {
 			e.add(k, full, "unknown key (known: %s)", strings.Join(known, ", "))
 			continue
 		}
@@ -102,7 +102,7 @@ func resolveAlias(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-func contains(list []string, s string) bool {
+func ruleListHas(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true

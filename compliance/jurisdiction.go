@@ -1,0 +1,446 @@
+package compliance
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/plex/bountypay/models"
+)
+
+//go:embed rules/jurisdictions-*.yaml
+var jurisdictionFiles embed.FS
+
+// Jurisdictions is one version of the jurisdiction rules: the places
+// nothing may be paid to (blocked) or where a person must look first
+// (review), each rule with its own effective dates. Load one with
+// LoadJurisdictions; it is immutable afterwards.
+type Jurisdictions struct {
+	// Version names this version of the rules; every result records it.
+	Version string
+	// Description is free text for people.
+	Description string
+	// Rules in file order; on a tie in severity the first wins.
+	Rules []JurisdictionRule
+
+	raw  []byte
+	hash string
+}
+
+// JurisdictionRule is one rule: a country, optionally narrowed to regions
+// and to covered cities and postal codes within them.
+type JurisdictionRule struct {
+	ID      string // stable, recorded in every result
+	Name    string // for people
+	Country string // ISO 3166-1 alpha-2
+	// Regions narrows the rule to these ISO 3166-2 codes; empty means the
+	// whole country.
+	Regions []string
+	// RegionUnknown makes the rule apply only when the subject has no
+	// region (a Ukrainian payee whose region is unknown).
+	RegionUnknown bool
+	// CoveredCities and CoveredPostalPrefixes narrow the rule to the
+	// covered parts of its regions. When either is set, a subject there
+	// gets Decision, and any other subject in the regions gets Otherwise
+	// (or the rule does not apply when Otherwise is empty).
+	CoveredCities         []string
+	CoveredPostalPrefixes []string
+	// Decision is blocked or review.
+	Decision models.ScreeningDecision
+	// Otherwise is the decision for a subject in the rule's regions but
+	// not in its covered places; empty means the rule does not apply.
+	Otherwise       models.ScreeningDecision
+	OtherwiseReason string
+	// EffectiveFrom is when the rule starts; EffectiveTo, when set, is the
+	// first instant it no longer applies.
+	EffectiveFrom time.Time
+	EffectiveTo   time.Time
+	// Reason explains a match, citing the legal basis.
+	Reason  string
+	Sources []string
+
+	cities map[string]bool // normalised CoveredCities
+}
+
+// InEffect reports whether the rule applies at t.
+func (r *JurisdictionRule) InEffect(t time.Time) bool {
+	return !t.Before(r.EffectiveFrom) && (r.EffectiveTo.IsZero() || t.Before(r.EffectiveTo))
+}
+
+func (r *JurisdictionRule) covered() bool {
+	return len(r.CoveredCities) > 0 || len(r.CoveredPostalPrefixes) > 0
+}
+
+// JurisdictionSubject is where a payee lives, as they told us.
+type JurisdictionSubject struct {
+	Country    string // ISO 3166-1 alpha-2
+	Region     string // ISO 3166-2, optional
+	City       string // optional, any common spelling
+	PostalCode string // optional
+}
+
+// JurisdictionResult is the jurisdiction rules' answer for one subject.
+type JurisdictionResult struct {
+	Decision models.ScreeningDecision
+	Reason   string
+	// RuleID is the deciding rule; "" when no rule applies (clear).
+	RuleID string
+	// Version is the rules version that decided.
+	Version string
+}
+
+// Rule ids Evaluate uses when no data rule decides.
+const (
+	RuleCountryUnknown = "country-unknown" // no country: review
+	RuleNoTime         = "no-time"         // zero evaluation time: review
+)
+
+// Hash returns the lowercase hex SHA-256 of the rules' YAML source.
+func (j *Jurisdictions) Hash() string { return j.hash }
+
+// YAML returns the rules' YAML source, as loaded.
+func (j *Jurisdictions) YAML() []byte { return bytes.Clone(j.raw) }
+
+// Evaluate applies the rules in effect at at to s. Input is normalised
+// first: codes are trimmed and upper-cased, a bare region ("43") gets the
+// country prefix, cities are compared without case, apostrophes, hyphens
+// or "м."/"г." prefixes, in Latin or Cyrillic spellings listed in the
+// rules, and postal codes without spaces.
+//
+// The most severe matching rule decides (blocked over review); when none
+// matches the result is clear with an empty RuleID. It fails closed: a
+// subject without a country, or a zero time, gets review.
+func (j *Jurisdictions) Evaluate(s JurisdictionSubject, at time.Time) JurisdictionResult {
+	res := JurisdictionResult{Decision: models.DecisionClear, Version: j.Version,
+		Reason: "no jurisdiction rule applies"}
+	country := strings.ToUpper(strings.TrimSpace(s.Country))
+	region := strings.ToUpper(strings.TrimSpace(s.Region))
+	if region != "" && !strings.Contains(region, "-") && country != "" {
+		region = country + "-" + region
+	}
+	city := normalizeJurisdictionCity(s.City)
+	postal := strings.ToUpper(strings.Join(strings.Fields(s.PostalCode), ""))
+	if at.IsZero() {
+		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleNoTime, "no evaluation time given"
+		return res
+	}
+	if country == "" {
+		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleCountryUnknown,
+			"country of residence unknown: a person must check it against the sanctioned jurisdictions"
+		return res
+	}
+	for i := range j.Rules {
+		r := &j.Rules[i]
+		if r.Country != country || !r.InEffect(at) {
+			continue
+		}
+		switch {
+		case r.RegionUnknown:
+			if region != "" {
+				continue
+			}
+		case len(r.Regions) > 0:
+			if !ruleListHas(r.Regions, region) {
+				continue
+			}
+		}
+		decision, reason := r.Decision, r.Reason
+		if r.covered() {
+			switch {
+			case city != "" && r.cities[city]:
+				reason = fmt.Sprintf("%s (city %q is in the covered area)", reason, strings.TrimSpace(s.City))
+			case postal != "" && jurisHasPrefix(postal, r.CoveredPostalPrefixes):
+				reason = fmt.Sprintf("%s (postal code %s is in the covered area)", reason, postal)
+			case r.Otherwise != "":
+				decision, reason = r.Otherwise, r.OtherwiseReason
+			default:
+				continue
+			}
+		}
+		if decisionRank(decision) > decisionRank(res.Decision) {
+			res.Decision, res.Reason, res.RuleID = decision, reason, r.ID
+		}
+	}
+	return res
+}
+
+// Check evaluates a researcher's residence at at.
+func (j *Jurisdictions) Check(r models.Researcher, at time.Time) JurisdictionResult {
+	return j.Evaluate(JurisdictionSubject{Country: r.Country, Region: r.Region, City: r.City, PostalCode: r.PostalCode}, at)
+}
+
+func decisionRank(d models.ScreeningDecision) int {
+	switch d {
+	case models.DecisionBlocked:
+		return 2
+	case models.DecisionReview:
+		return 1
+	}
+	return 0
+}
+
+func jurisHasPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizeJurisdictionCity lower-cases a city name, drops apostrophes, a leading
+// "м." / "г." / "m." (city), and treats hyphens, dots and runs of spaces
+// as one space; "ё" becomes "е".
+func normalizeJurisdictionCity(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	s = strings.NewReplacer("'", "", "’", "", "ʼ", "", "`", "", "ʹ", "", "ё", "е", "-", " ", ".", ". ").Replace(s)
+	fields := strings.Fields(s)
+	if len(fields) > 1 {
+		switch fields[0] {
+		case "м.", "г.", "m.", "g.", "city", "місто", "город":
+			fields = fields[1:]
+		}
+	}
+	return strings.TrimSuffix(strings.Join(fields, " "), ".")
+}
+
+var (
+	jurisCountryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
+	jurisRuleIDPattern  = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	jurisRegionPattern  = regexp.MustCompile(`^[A-Z]{2}-[A-Z0-9]{1,3}$`)
+	jurisPostalPattern  = regexp.MustCompile(`^[A-Z0-9]{1,10}$`)
+)
+
+// LoadJurisdictions reads and strictly validates one jurisdiction rules
+// file: unknown or repeated keys, missing or repeated rule ids, bad codes,
+// decisions other than blocked/review, and effective_to not after
+// effective_from are errors naming the YAML line. Every error wraps
+// models.ErrInvalid; read errors are returned as they are.
+func LoadJurisdictions(r io.Reader) (*Jurisdictions, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxRulesSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read jurisdictions: %w", err)
+	}
+	if len(data) > MaxRulesSize {
+		return nil, fmt.Errorf("jurisdictions: larger than %d bytes: %w", MaxRulesSize, models.ErrInvalid)
+	}
+	e := &yamlErrors{what: "jurisdictions"}
+	root := parseYAMLDocument(data, e)
+	if root == nil {
+		return nil, e.err()
+	}
+	j := &Jurisdictions{raw: data}
+	var hasVersion, hasRules bool
+	for _, f := range mappingFields(root, "", e, "version", "description", "rules") {
+		switch f.key {
+		case "version":
+			hasVersion = true
+			j.Version = yamlString(f.value, "version", e)
+			checkVersion(f.value, j.Version, e)
+		case "description":
+			j.Description = yamlString(f.value, "description", e)
+		case "rules":
+			hasRules = true
+			j.Rules = loadJurisdictionRules(f.value, e)
+		}
+	}
+	if !hasVersion {
+		e.add(root, "version", "required")
+	}
+	if !hasRules {
+		e.add(root, "rules", "required")
+	}
+	if err := e.err(); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	j.hash = hex.EncodeToString(sum[:])
+	return j, nil
+}
+
+func loadJurisdictionRules(n *yaml.Node, e *yamlErrors) []JurisdictionRule {
+	if n.Kind != yaml.SequenceNode {
+		e.add(n, "rules", "must be a list")
+		return nil
+	}
+	var rules []JurisdictionRule
+	ids := map[string]int{}
+	for i, rn := range n.Content {
+		rn = resolveAlias(rn)
+		path := fmt.Sprintf("rules[%d]", i)
+		var r JurisdictionRule
+		have := map[string]*yaml.Node{}
+		for _, f := range mappingFields(rn, path, e, "id", "name", "country", "regions", "region_unknown",
+			"covered", "decision", "otherwise", "otherwise_reason", "effective_from", "effective_to", "reason", "sources") {
+			have[f.key] = f.value
+			p := path + "." + f.key
+			switch f.key {
+			case "id":
+				r.ID = yamlString(f.value, p, e)
+				if !jurisRuleIDPattern.MatchString(r.ID) {
+					e.add(f.value, p, "%q must be lower-case letters, digits and hyphens", r.ID)
+				} else if line, dup := ids[r.ID]; dup {
+					e.add(f.value, p, "%q is already used on line %d", r.ID, line)
+				}
+				ids[r.ID] = f.value.Line
+				path = fmt.Sprintf("rules[%d] (%s)", i, r.ID)
+			case "name":
+				r.Name = yamlString(f.value, p, e)
+			case "country":
+				r.Country = yamlString(f.value, p, e)
+				if !jurisCountryPattern.MatchString(r.Country) {
+					e.add(f.value, p, "%q must be an upper-case ISO 3166-1 alpha-2 code", r.Country)
+				}
+			case "regions":
+				r.Regions = yamlStringList(f.value, p, e)
+			case "region_unknown":
+				r.RegionUnknown = yamlBool(f.value, p, e)
+			case "covered":
+				for _, cf := range mappingFields(f.value, p, e, "cities", "postal_prefixes") {
+					switch cf.key {
+					case "cities":
+						r.CoveredCities = yamlStringList(cf.value, p+".cities", e)
+					case "postal_prefixes":
+						r.CoveredPostalPrefixes = yamlStringList(cf.value, p+".postal_prefixes", e)
+						for _, pp := range r.CoveredPostalPrefixes {
+							if !jurisPostalPattern.MatchString(pp) {
+								e.add(cf.value, p+".postal_prefixes", "%q must be upper-case letters and digits", pp)
+							}
+						}
+					}
+				}
+			case "decision":
+				r.Decision = models.ScreeningDecision(yamlString(f.value, p, e))
+				if r.Decision != models.DecisionBlocked && r.Decision != models.DecisionReview {
+					e.add(f.value, p, "%q must be blocked or review", r.Decision)
+				}
+			case "otherwise":
+				r.Otherwise = models.ScreeningDecision(yamlString(f.value, p, e))
+				if r.Otherwise != models.DecisionReview && r.Otherwise != models.DecisionBlocked {
+					e.add(f.value, p, "%q must be review or blocked", r.Otherwise)
+				}
+			case "otherwise_reason":
+				r.OtherwiseReason = yamlString(f.value, p, e)
+			case "effective_from":
+				r.EffectiveFrom = yamlDate(f.value, p, e)
+			case "effective_to":
+				r.EffectiveTo = yamlDate(f.value, p, e)
+			case "reason":
+				r.Reason = yamlString(f.value, p, e)
+			case "sources":
+				r.Sources = yamlStringList(f.value, p, e)
+			}
+		}
+		if rn.Kind != yaml.MappingNode {
+			continue
+		}
+		for _, k := range []string{"id", "country", "decision", "effective_from", "reason"} {
+			if have[k] == nil {
+				e.add(rn, path+"."+k, "required")
+			}
+		}
+		for _, reg := range r.Regions {
+			if !jurisRegionPattern.MatchString(reg) || !strings.HasPrefix(reg, r.Country+"-") {
+				e.add(have["regions"], path+".regions", "%q must be an upper-case ISO 3166-2 code of %s", reg, r.Country)
+			}
+		}
+		if r.RegionUnknown && len(r.Regions) > 0 {
+			e.add(have["region_unknown"], path+".region_unknown", "cannot be combined with regions")
+		}
+		if have["otherwise"] != nil && !r.covered() {
+			e.add(have["otherwise"], path+".otherwise", "needs covered cities or postal_prefixes")
+		}
+		if (have["otherwise"] == nil) != (r.OtherwiseReason == "") {
+			e.add(rn, path+".otherwise_reason", "otherwise and otherwise_reason go together")
+		}
+		if !r.EffectiveTo.IsZero() && !r.EffectiveTo.After(r.EffectiveFrom) {
+			e.add(have["effective_to"], path+".effective_to", "must be after effective_from")
+		}
+		r.cities = map[string]bool{}
+		for _, c := range r.CoveredCities {
+			r.cities[normalizeJurisdictionCity(c)] = true
+		}
+		rules = append(rules, r)
+	}
+	return rules
+}
+
+// DefaultJurisdictions returns the embedded jurisdiction rules
+// (compliance/rules/jurisdictions-*.yaml) with the greatest version. Each
+// embedded file holds the complete rules, past ones included, so the
+// newest file decides any date.
+func DefaultJurisdictions() (*Jurisdictions, error) {
+	names, err := fs.Glob(jurisdictionFiles, "rules/jurisdictions-*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("embedded jurisdictions: %w", err)
+	}
+	var best *Jurisdictions
+	for _, name := range names {
+		data, err := jurisdictionFiles.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("embedded jurisdictions %s: %w", name, err)
+		}
+		j, err := LoadJurisdictions(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("embedded jurisdictions %s: %w", name, err)
+		}
+		if best != nil && best.Version == j.Version {
+			return nil, fmt.Errorf("embedded jurisdictions: version %s appears twice: %w", j.Version, models.ErrInvalid)
+		}
+		if best == nil || j.Version > best.Version {
+			best = j
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("embedded jurisdictions: none: %w", models.ErrNotFound)
+	}
+	return best, nil
+}
+
+// Render writes the rules as a readable table (for `bountypay
+// jurisdictions show`).
+func (j *Jurisdictions) Render(w io.Writer) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "Jurisdiction rules %s (sha256 %.12s)\n", j.Version, j.hash)
+	if j.Description != "" {
+		fmt.Fprintf(&b, "%s\n", j.Description)
+	}
+	b.WriteString("\n")
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tWHERE\tDECISION\tFROM\tTO\tNAME")
+	for _, r := range j.Rules {
+		where := r.Country
+		switch {
+		case r.RegionUnknown:
+			where += " (no region)"
+		case len(r.Regions) > 0:
+			where = strings.Join(r.Regions, ",")
+		}
+		decision := string(r.Decision)
+		if r.covered() {
+			decision = fmt.Sprintf("%s in listed places (%d city spellings, %d postal prefixes)", r.Decision, len(r.CoveredCities), len(r.CoveredPostalPrefixes))
+			if r.Otherwise != "" {
+				decision += ", else " + string(r.Otherwise)
+			}
+		}
+		to := "-"
+		if !r.EffectiveTo.IsZero() {
+			to = formatEffective(r.EffectiveTo)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, where, decision, formatEffective(r.EffectiveFrom), to, cmp.Or(r.Name, "-"))
+	}
+	tw.Flush()
+	_, err := w.Write(b.Bytes())
+	return err
+}
