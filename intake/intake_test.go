@@ -410,6 +410,22 @@ func TestFieldRules(t *testing.T) {
 	}
 }
 
+func TestDottedKeyInJSON(t *testing.T) {
+	in := `{"id": "RPT-1", "category": "rce", "severity": "low", "status": "rejected", "researcher": {"id": "r"}, "researcher.name": "Ada", "": 1}`
+	_, err := Parse("d.jsonl", strings.NewReader(in), testOpts())
+	var perrs ParseErrors
+	if !errors.As(err, &perrs) {
+		t.Fatalf("got %v", err)
+	}
+	got := map[string]bool{}
+	for _, e := range perrs {
+		got[e.Field] = strings.Contains(e.Reason, "unknown field")
+	}
+	if !got["researcher.name"] || !got[""] {
+		t.Errorf("got %v", []*models.FieldError(perrs))
+	}
+}
+
 func TestDuplicateIDs(t *testing.T) {
 	line := string(toJSONL(t, baseRecord()))
 	_, err := Parse("dup.jsonl", strings.NewReader(line+line+line), testOpts())

@@ -129,6 +129,11 @@ func (rec *rawRecord) flatten(file string, raw json.RawMessage, prefix string) {
 		if prefix != "" {
 			name = prefix + "." + key
 		}
+		if key == "" || strings.Contains(key, ".") {
+			// Dotted names are CSV columns; JSON nests objects.
+			rec.fail(file, name, "unknown field (JSON nests objects: write {\"researcher\": {\"name\": ...}})")
+			continue
+		}
 		if seen[key] {
 			rec.fail(file, name, "appears more than once")
 			continue
