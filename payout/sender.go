@@ -237,30 +237,14 @@ func (s *Sender) adopt(ctx context.Context, att store.Attempt, batchID string) (
 		att.Status, att.LastError = store.AttemptUnknown, "duplicate answer; linked batch unreadable: "+errText(err)
 		return OutcomeUnknown, s.store.SaveAttempt(ctx, &att)
 	}
-	if why := mismatch(att, bs); why != "" {
-		return s.manual(ctx, att, fmt.Sprintf("duplicate answer links batch %s, which does not match the attempt: %s", batchID, why))
+	var batch paypal.Batch
+	if err := json.Unmarshal([]byte(att.Request), &batch); err != nil {
+		return s.manual(ctx, att, "frozen request unreadable: "+err.Error())
+	}
+	if err := bs.Matches(batch); err != nil {
+		return s.manual(ctx, att, "duplicate answer links a batch that does not match the attempt: "+err.Error())
 	}
 	return s.accept(ctx, att, batchID, "adopted through duplicate answer")
-}
-
-// mismatch compares a batch with the attempt it should hold.
-func mismatch(att store.Attempt, bs paypal.BatchStatus) string {
-	if bs.SenderBatchID != "" && bs.SenderBatchID != att.SenderBatchID {
-		return "sender_batch_id " + bs.SenderBatchID
-	}
-	if len(bs.Items) != 1 {
-		return fmt.Sprintf("%d items, want 1", len(bs.Items))
-	}
-	it := bs.Items[0]
-	switch {
-	case it.SenderItemID != att.SenderItemID:
-		return "sender_item_id differs"
-	case !strings.EqualFold(it.Receiver, att.Receiver):
-		return "receiver differs"
-	case it.Amount.Currency != att.Currency || it.Amount.Minor != att.AmountMinor:
-		return fmt.Sprintf("amount %s differs", it.Amount)
-	}
-	return ""
 }
 
 func (s *Sender) accept(ctx context.Context, att store.Attempt, batchID, note string) (Outcome, error) {

@@ -8,23 +8,17 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/store"
 )
 
-// Decision is the policy's verdict on one report.
-type Decision struct {
-	PolicyVersion string
-	Awards        []models.Award
-	Rejected      bool
-	Reason        string
-}
-
-// Decider turns a report into awards or a rejection.
+// Decider turns a report into awards or a rejection
+// (compliance.PolicySet in production).
 type Decider interface {
-	Decide(r models.Report) (Decision, error)
+	Decide(r models.Report) (compliance.Decision, error)
 }
 
 // Defaults.
@@ -162,7 +156,16 @@ func (r *Runner) decide(ctx context.Context, res *Result) error {
 		for _, rep := range reps {
 			d, err := r.decider.Decide(rep.Report)
 			if err != nil {
-				return fmt.Errorf("report %s: %w", rep.ID, err)
+				// The report stays visible with why it could not be decided;
+				// it never blocks the others.
+				res.Errors++
+				r.log.ErrorContext(ctx, "report cannot be decided", slog.String("report_id", rep.ID), slog.Any("err", err))
+				if err := r.store.InTx(ctx, func(tx *store.Tx) error {
+					return tx.MarkDecided(rep.ID, "error", "cannot be decided: "+err.Error(), "")
+				}); err != nil && !errors.Is(err, models.ErrConflict) {
+					return err
+				}
+				continue
 			}
 			err = r.store.InTx(ctx, func(tx *store.Tx) error {
 				now := tx.Now()
@@ -218,27 +221,4 @@ func (r *Runner) decide(ctx context.Context, res *Result) error {
 			return nil
 		}
 	}
-}
-
-// approve moves pending awards on. Maker-checker approval rules hook in here.
-func (r *Runner) approve(ctx context.Context) error {
-	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StatePending}})
-	if err != nil {
-		return err
-	}
-	for _, a := range awards {
-		err := r.store.InTx(ctx, func(tx *store.Tx) error {
-			cur, err := tx.Award(a.ID)
-			if err != nil || cur.State != models.StatePending {
-				return err
-			}
-			return tx.Transition(&cur, models.StateReadyToScreen, "no approval required", ledger.Draft{
-				IdempotencyKey: "award/" + a.ID + "/ready", Actor: r.cfg.Actor, EffectiveAt: tx.Now(),
-			}, nil)
-		})
-		if err != nil && !errors.Is(err, models.ErrConflict) {
-			return err
-		}
-	}
-	return nil
 }

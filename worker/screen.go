@@ -25,17 +25,10 @@ type NameScreener interface {
 	Screen(q compliance.Query) compliance.Result
 }
 
-// JurisdictionVerdict is the jurisdiction rules' answer for a payee.
-type JurisdictionVerdict struct {
-	Decision models.ScreeningDecision
-	Reason   string
-	RuleID   string
-	Version  string
-}
-
-// JurisdictionChecker applies the jurisdiction rules in effect at a time.
+// JurisdictionChecker applies the jurisdiction rules in effect at a time
+// (compliance.Jurisdictions in production).
 type JurisdictionChecker interface {
-	Check(r models.Researcher, at time.Time) JurisdictionVerdict
+	Check(r models.Researcher, at time.Time) compliance.JurisdictionResult
 }
 
 // ListBuilder turns a stored list version's files into a screener.
@@ -114,7 +107,7 @@ type Verdict struct {
 	Decision     models.ScreeningDecision
 	Reason       string
 	Result       compliance.Result
-	Jurisdiction JurisdictionVerdict
+	Jurisdiction compliance.JurisdictionResult
 	ListSHA256   string
 }
 
