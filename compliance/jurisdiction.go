@@ -103,6 +103,8 @@ type JurisdictionResult struct {
 // Rule ids Evaluate uses when no data rule decides.
 const (
 	RuleCountryUnknown = "country-unknown" // no country: review
+	RuleCountryInvalid = "country-invalid" // not a two-letter code: review
+	RuleRegionMismatch = "region-mismatch" // region of another country: review
 	RuleNoTime         = "no-time"         // zero evaluation time: review
 )
 
@@ -120,7 +122,9 @@ func (j *Jurisdictions) YAML() []byte { return bytes.Clone(j.raw) }
 //
 // The most severe matching rule decides (blocked over review); when none
 // matches the result is clear with an empty RuleID. It fails closed: a
-// subject without a country, or a zero time, gets review.
+// subject without a country, with a country that is not a two-letter code,
+// with a region of another country (RU and UA-43), or a zero time gets
+// review.
 func (j *Jurisdictions) Evaluate(s JurisdictionSubject, at time.Time) JurisdictionResult {
 	res := JurisdictionResult{Decision: models.DecisionClear, Version: j.Version,
 		Reason: "no jurisdiction rule applies"}
@@ -135,9 +139,18 @@ func (j *Jurisdictions) Evaluate(s JurisdictionSubject, at time.Time) Jurisdicti
 		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleNoTime, "no evaluation time given"
 		return res
 	}
-	if country == "" {
+	switch {
+	case country == "":
 		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleCountryUnknown,
 			"country of residence unknown: a person must check it against the sanctioned jurisdictions"
+		return res
+	case !jurisCountryPattern.MatchString(country):
+		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleCountryInvalid,
+			fmt.Sprintf("country %q is not an ISO 3166-1 alpha-2 code: a person must check it", strings.TrimSpace(s.Country))
+		return res
+	case region != "" && !strings.HasPrefix(region, country+"-"):
+		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleRegionMismatch,
+			fmt.Sprintf("region %s does not belong to country %s: a person must check the address", region, country)
 		return res
 	}
 	for i := range j.Rules {

@@ -82,6 +82,8 @@ func TestEvaluate(t *testing.T) {
 		{name: "Russia, Simferopol", s: JurisdictionSubject{Country: "RU", City: "Симферополь"}, want: models.DecisionReview, wantRule: "ru-claimed-ukrainian-city"},
 		{name: "Russia, Moscow", s: JurisdictionSubject{Country: "RU", City: "Moscow"}, want: models.DecisionClear},
 		{name: "no country", s: JurisdictionSubject{City: "Havana"}, want: models.DecisionReview, wantRule: RuleCountryUnknown},
+		{name: "country name instead of code", s: JurisdictionSubject{Country: "Cuba"}, want: models.DecisionReview, wantRule: RuleCountryInvalid},
+		{name: "Crimea under another country", s: JurisdictionSubject{Country: "RU", Region: "UA-43"}, want: models.DecisionReview, wantRule: RuleRegionMismatch},
 		{name: "no time", s: JurisdictionSubject{Country: "DE"}, at: time.Time{}, want: models.DecisionReview, wantRule: RuleNoTime},
 	}
 	for _, tc := range tests {

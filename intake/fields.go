@@ -35,35 +35,35 @@ type fieldSpec struct {
 	kind kind
 }
 
-// schema lists every leaf field in canonical order; CSV headers use these
-// names.
-func schema() []fieldSpec {
-	return []fieldSpec{
-		{"id", kindString},
-		{"title", kindString},
-		{"category", kindString},
-		{"severity", kindString},
-		{"status", kindString},
-		{"duplicate_of", kindString},
-		{"reproduced", kindBool},
-		{"approved_by", kindString},
-		{"approved_at", kindString},
-		{"researcher.id", kindString},
-		{"researcher.name", kindString},
-		{"researcher.email", kindString},
-		{"researcher.country", kindString},
-		{"researcher.region", kindString},
-		{"researcher.city", kindString},
-		{"researcher.postal_code", kindString},
-		{"researcher.paypal_receiver", kindString},
-		{"researcher.plex_account", kindString},
-		{"researcher.date_of_birth", kindString},
-		{"reward.money.amount", kindString},
-		{"reward.money.currency", kindString},
-		{"reward.plex_pass", kindBool},
-		{"reward.other", kindString},
-	}
+// fieldSpecs lists every leaf field in canonical order; CSV headers use
+// these names. Read-only.
+var fieldSpecs = [...]fieldSpec{
+	{"id", kindString},
+	{"title", kindString},
+	{"category", kindString},
+	{"severity", kindString},
+	{"status", kindString},
+	{"duplicate_of", kindString},
+	{"reproduced", kindBool},
+	{"approved_by", kindString},
+	{"approved_at", kindString},
+	{"researcher.id", kindString},
+	{"researcher.name", kindString},
+	{"researcher.email", kindString},
+	{"researcher.country", kindString},
+	{"researcher.region", kindString},
+	{"researcher.city", kindString},
+	{"researcher.postal_code", kindString},
+	{"researcher.paypal_receiver", kindString},
+	{"researcher.plex_account", kindString},
+	{"researcher.date_of_birth", kindString},
+	{"reward.money.amount", kindString},
+	{"reward.money.currency", kindString},
+	{"reward.plex_pass", kindBool},
+	{"reward.other", kindString},
 }
+
+func schema() []fieldSpec { return fieldSpecs[:] }
 
 // Columns returns the field names a CSV header may use, in canonical
 // order.
@@ -261,6 +261,10 @@ func (c *check) timestamp(field, v string, required bool, now time.Time) time.Ti
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
 		c.fail(field, "%q is not an RFC 3339 time such as 2026-01-31T12:00:00Z", v)
+		return time.Time{}
+	}
+	if t.Nanosecond()%int(time.Microsecond) != 0 {
+		c.fail(field, "%q is more precise than microseconds (databases keep microseconds)", v)
 		return time.Time{}
 	}
 	if t.Year() < 2000 {

@@ -246,6 +246,8 @@ func TestFieldRules(t *testing.T) {
 		{name: "approved_at date only", set: map[string]any{"approved_at": "2026-08-01"}, wantField: "approved_at", wantIn: "RFC 3339"},
 		{name: "approved_at no zone", set: map[string]any{"approved_at": "2026-08-01T10:00:00"}, wantField: "approved_at", wantIn: "RFC 3339"},
 		{name: "approved_at future", set: map[string]any{"approved_at": "2026-09-02T00:00:00Z"}, wantField: "approved_at", wantIn: "future"},
+		{name: "approved_at nanoseconds", set: map[string]any{"approved_at": "2026-08-01T10:00:00.123456789Z"}, wantField: "approved_at", wantIn: "microseconds"},
+		{name: "approved_at milliseconds", set: map[string]any{"approved_at": "2026-08-01T10:00:00.123Z"}},
 		{name: "approved_at ancient", set: map[string]any{"approved_at": "1999-12-31T23:59:59Z"}, wantField: "approved_at", wantIn: "before 2000"},
 		{name: "approved_at to UTC", set: map[string]any{"approved_at": "2026-08-01T12:00:00+02:00"}, check: func(t *testing.T, r models.Report) {
 			if !r.ApprovedAt.Equal(time.Date(2026, 8, 1, 10, 0, 0, 0, time.UTC)) || r.ApprovedAt.Location() != time.UTC {
