@@ -1,0 +1,180 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/plex/bountypay/compliance/ofac"
+	"github.com/plex/bountypay/internal/paypalsandbox"
+	"github.com/plex/bountypay/intake"
+	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/store"
+)
+
+//go:embed demodata
+var demoData embed.FS
+
+func demoFile(name string) []byte {
+	b, err := demoData.ReadFile(path.Join("demodata", name))
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return b
+}
+
+func cmdDemo(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("demo", "[flags]")
+	o := a.runFlags(fs)
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "bountypay demo: database %s\n\n", st.Where)
+
+	// 1. The local PayPal.
+	sb := paypalsandbox.New(paypalsandbox.Config{Logger: a.log})
+	base, err := sb.Start("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	fmt.Fprintf(w, "1. local PayPal sandbox on %s\n", base)
+
+	// 2. The bundled sample sanctions list.
+	files := map[string][]byte{}
+	for _, n := range []string{ofac.FileSDN, ofac.FileAlt, ofac.FileAdd} {
+		files[n] = demoFile(n)
+	}
+	list, err := ofac.Build(files)
+	if err != nil {
+		return fmt.Errorf("demo list: %w", err)
+	}
+	cur, err := st.CurrentList(ctx)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return err
+	}
+	if err != nil || cur.SHA256 != list.SHA256 || time.Since(cur.LoadedAt) > time.Hour {
+		if _, err := saveList(ctx, st, list, files, "bountypay demo sample list", true, "demo"); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "2. loaded the sample sanctions list: %d entries, %d aliases (sha256 %.12s…)\n", list.Counts.Entries, list.Counts.Aliases, list.SHA256)
+	} else {
+		fmt.Fprintf(w, "2. sample sanctions list already current (sha256 %.12s…)\n", list.SHA256)
+	}
+
+	// 3. Plex Pass codes and reports.
+	codes, err := readCodes("demodata/passes.txt", bytes.NewReader(demoFile("passes.txt")))
+	if err != nil {
+		return err
+	}
+	pr, err := st.ImportPassCodes(ctx, "demodata/passes.txt", codes, "demo")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "3. Plex Pass code pool: %d new code(s), %d already there\n", pr.New, pr.Duplicate)
+	ir, err := importReports(ctx, a, "demodata/reports.jsonl", bytes.NewReader(demoFile("reports.jsonl")), intake.FormatAuto, "demo-triage")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "4. imported sample reports: %d new, %d unchanged\n", ir.New, ir.Unchanged)
+
+	// 4. Run, then reconcile until PayPal has processed what was sent.
+	env := map[string]string{"PAYPAL_API_BASE": base, "PAYPAL_CLIENT_ID": "demo-client", "PAYPAL_SECRET": "demo-secret"}
+	getenv := a.getenv
+	a.getenv = func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}
+	r, _, err := a.runner(ctx, o)
+	if err != nil {
+		return err
+	}
+	before, err := settledCount(ctx, st)
+	if err != nil {
+		return err
+	}
+	res, err := r.RunOnce(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "5. one run:")
+	printResult(a, res, false)
+	deadline := time.Now().Add(15 * time.Second)
+	for pending(ctx, st) && time.Now().Before(deadline) {
+		time.Sleep(300 * time.Millisecond)
+		if _, err := r.RunOnce(ctx); err != nil {
+			return err
+		}
+	}
+	fmt.Fprint(w, "6. reconciled with PayPal\n\n")
+	if err := printStatus(ctx, w, st); err != nil {
+		return err
+	}
+	after, err := settledCount(ctx, st)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if after == before {
+		fmt.Fprintf(w, "nothing new to pay: the %d settled award(s) were settled by an earlier run\n", after)
+	} else {
+		fmt.Fprintf(w, "%d award(s) settled in this run\n", after-before)
+	}
+	v, err := st.VerifyLedger(ctx)
+	if err != nil {
+		return &exitError{1, fmt.Errorf("ledger verify FAILED: %w", err)}
+	}
+	seq, head := v.Head()
+	fmt.Fprintf(w, "ledger verified: %d entries, balanced per asset, head %d %.16s…\n", v.Count, seq, head)
+	fmt.Fprintf(w, "PayPal sandbox items: %s\n", sandboxSummary(sb))
+	return nil
+}
+
+// settledCount counts awards whose value has left (or is done).
+func settledCount(ctx context.Context, st *store.Store) (int, error) {
+	counts, err := st.CountAwardsByState(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, s := range []models.AwardState{models.StatePaid, models.StateGranted, models.StateFulfilled, models.StateUnclaimed} {
+		n += counts[s]
+	}
+	return n, nil
+}
+
+// pending reports whether PayPal still has items in flight.
+func pending(ctx context.Context, st *store.Store) bool {
+	counts, err := st.CountAwardsByState(ctx)
+	if err != nil {
+		return false
+	}
+	return counts[models.StateSent]+counts[models.StateSending] > 0
+}
+
+func sandboxSummary(sb *paypalsandbox.Sandbox) string {
+	by := map[string]int{}
+	for _, it := range sb.Items() {
+		by[it.TransactionStatus]++
+	}
+	if len(by) == 0 {
+		return "none this run"
+	}
+	var parts []string
+	for s, n := range by {
+		parts = append(parts, fmt.Sprintf("%d %s", n, s))
+	}
+	return strings.Join(parts, ", ")
+}

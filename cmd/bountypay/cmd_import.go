@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/plex/bountypay/intake"
+	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/store"
+)
+
+func cmdImport(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("import", "[flags] FILE|-")
+	format := fs.String("format", "auto", "input `format`: auto, jsonl, json or csv")
+	by := fs.String("by", a.getenv("USER"), "`name` of the person importing (recorded in the ledger; env USER)")
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return &exitError{2, errors.New("import needs exactly one FILE (or - for standard input)")}
+	}
+	f, err := intake.ParseFormat(*format)
+	if err != nil {
+		return err
+	}
+	name := fs.Arg(0)
+	var r io.Reader = a.stdin
+	if name != "-" {
+		file, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		defer file.Close()
+		r = file
+	}
+	n, err := importReports(ctx, a, name, r, f, *by)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "imported %s: %d new, %d unchanged\n", name, n.New, n.Unchanged)
+	return nil
+}
+
+// importReports parses and stores a whole file; any bad record imports
+// nothing and every problem is printed with its line and field.
+func importReports(ctx context.Context, a *app, name string, r io.Reader, f intake.Format, by string) (store.ImportResult, error) {
+	reps, err := intake.Parse(name, r, intake.Options{Format: f})
+	if err != nil {
+		var pe intake.ParseErrors
+		if errors.As(err, &pe) {
+			for _, e := range pe {
+				fmt.Fprintln(a.stderr, e)
+			}
+			return store.ImportResult{}, fmt.Errorf("import %s: %d bad record(s), nothing imported: %w", name, len(pe), models.ErrInvalid)
+		}
+		return store.ImportResult{}, err
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return store.ImportResult{}, err
+	}
+	recs := make([]store.ImportRecord, len(reps))
+	for i, rep := range reps {
+		recs[i] = store.ImportRecord{Report: rep, ContentHash: intake.ContentHash(rep)}
+	}
+	if by == "" {
+		by = "import"
+	}
+	res, err := st.ImportReports(ctx, name, recs, by)
+	if err != nil {
+		var multi interface{ Unwrap() []error }
+		if errors.As(err, &multi) {
+			for _, e := range multi.Unwrap() {
+				var fe *models.FieldError
+				if errors.As(e, &fe) {
+					fmt.Fprintln(a.stderr, fe)
+				}
+			}
+		}
+		return res, err
+	}
+	return res, nil
+}

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/plex/bountypay/store"
+	"github.com/plex/bountypay/worker"
+)
+
+func cmdReview(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 {
+		return &exitError{2, errors.New("review needs a subcommand: list, clear ID or confirm ID")}
+	}
+	sub := args[0]
+	fs := a.flags("review "+sub, "[flags]")
+	o := a.runFlags(fs)
+	by := fs.String("by", "", "`name` of the compliance officer deciding (required for clear and confirm)")
+	reason := fs.String("reason", "", "why (required for clear and confirm)")
+	// Accept "review clear ID --by X" as well as "review clear --by X ID".
+	rest, id := args[1:], ""
+	if sub != "list" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		id, rest = rest[0], rest[1:]
+	}
+	if err := a.parse(fs, rest); err != nil {
+		return err
+	}
+	if sub != "list" && id == "" {
+		if fs.NArg() != 1 {
+			return &exitError{2, fmt.Errorf("review %s needs one award ID", sub)}
+		}
+		id = fs.Arg(0)
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	sc := a.screening(st, o)
+	switch sub {
+	case "list":
+		held, err := sc.HeldAwards(ctx)
+		if err != nil {
+			return err
+		}
+		if len(held) == 0 {
+			fmt.Fprintln(a.stdout, "no awards held for review")
+			return nil
+		}
+		for _, h := range held {
+			fmt.Fprintf(a.stdout, "%s  %s  payee %s (%s, %s)\n  reason: %s\n", h.Award.ID, amountOf(h.Award), h.Payee.Name, h.Payee.ID, h.Payee.Country, h.Award.Reason)
+			if h.Screening.ListSHA256 != "" {
+				fmt.Fprintf(a.stdout, "  screened %s against list %.12s…, score %.2f\n", h.Screening.ScreenedAt.Format("2006-01-02 15:04"), h.Screening.ListSHA256, h.Screening.Score)
+			}
+			for _, m := range h.Result.Matches {
+				fmt.Fprintf(a.stdout, "    %-4s %-6d %.2f  %s [%s]", m.Source, m.ID, m.Score, m.Name, strings.Join(m.Programs, ", "))
+				if len(m.Reasons) > 0 {
+					fmt.Fprintf(a.stdout, "  (%s)", strings.Join(m.Reasons, "; "))
+				}
+				fmt.Fprintln(a.stdout)
+			}
+		}
+		return nil
+	case "clear", "confirm":
+		aw, err := sc.Decide(ctx, id, sub == "confirm", *by, *reason)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s is now %s\n", aw.ID, aw.State)
+		return nil
+	}
+	return &exitError{2, fmt.Errorf("review: unknown subcommand %q", sub)}
+}
+
+// screening builds the screening service (for review and rescreen).
+func (a *app) screening(st *store.Store, o *runOpts) *worker.Screening {
+	juris, _ := newJurisdictions()
+	return worker.NewScreening(worker.ScreeningConfig{MaxListAge: o.maxListAge, ReviewThreshold: o.threshold}, st, juris, newListBuilder(o.threshold))
+}
+
+func rescreenAfterLoad(ctx context.Context, a *app, st *store.Store) (worker.RescreenReport, error) {
+	fs := a.flags("rescreen", "")
+	o := a.runFlags(fs)
+	r, _, err := a.runner(ctx, o)
+	if err != nil {
+		return worker.RescreenReport{}, err
+	}
+	return r.Rescreen(ctx)
+}
+
+func printRescreen(a *app, rep worker.RescreenReport) {
+	fmt.Fprintf(a.stdout, "rescreened %d award(s) against the new list\n", rep.Screened)
+	for _, s := range rep.NowHeld {
+		fmt.Fprintln(a.stdout, "  now held:", s)
+	}
+	for _, s := range rep.NowBlocked {
+		fmt.Fprintln(a.stdout, "  now blocked:", s)
+	}
+	for _, s := range rep.PaidMatches {
+		fmt.Fprintln(a.stdout, "  ALREADY SENT/PAID, payee now matches:", s)
+	}
+}

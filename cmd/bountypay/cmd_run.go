@@ -1,0 +1,200 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/payout"
+	"github.com/plex/bountypay/payout/paypal"
+	"github.com/plex/bountypay/store"
+	"github.com/plex/bountypay/worker"
+)
+
+// runOpts are the flags of run, serve and demo.
+type runOpts struct {
+	dryRun     bool
+	killSwitch bool
+	maxListAge time.Duration
+	maxItem    string
+	runCap     string
+	threshold  float64
+}
+
+func (a *app) runFlags(fs *flag.FlagSet) *runOpts {
+	o := &runOpts{}
+	fs.BoolVar(&o.dryRun, "dry-run", false, "show what would be sent; change and send nothing")
+	fs.BoolVar(&o.killSwitch, "kill-switch", a.getenv("BOUNTYPAY_KILL_SWITCH") == "true", "send nothing (decide, screen and reconcile still run) (env BOUNTYPAY_KILL_SWITCH=true)")
+	fs.DurationVar(&o.maxListAge, "max-list-age", envDuration(a.getenv, "BOUNTYPAY_MAX_LIST_AGE", worker.DefaultMaxListAge), "hold every payout when the sanctions list is older than this `duration` (env BOUNTYPAY_MAX_LIST_AGE)")
+	fs.StringVar(&o.maxItem, "max-item", cmp.Or(a.getenv("BOUNTYPAY_MAX_ITEM"), "20000.00 USD"), "per-payment maximum, `list` of \"AMOUNT CUR\" separated by commas (env BOUNTYPAY_MAX_ITEM)")
+	fs.StringVar(&o.runCap, "run-cap", cmp.Or(a.getenv("BOUNTYPAY_RUN_CAP"), "100000.00 USD"), "total sent per run and currency, `list` of \"AMOUNT CUR\" (env BOUNTYPAY_RUN_CAP)")
+	fs.Float64Var(&o.threshold, "review-threshold", envFloat(a.getenv, "BOUNTYPAY_REVIEW_THRESHOLD", defaultReviewThreshold), "sanctions match `score` from which a person must review (env BOUNTYPAY_REVIEW_THRESHOLD)")
+	return o
+}
+
+// parseCaps parses "20000.00 USD, 2000000 JPY".
+func parseCaps(flagName, s string) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" || part == "none" {
+			continue
+		}
+		f := strings.Fields(part)
+		if len(f) != 2 {
+			return nil, fmt.Errorf("--%s %q: want \"AMOUNT CURRENCY\": %w", flagName, part, models.ErrInvalid)
+		}
+		m, err := models.ParseMoney(f[0], strings.ToUpper(f[1]))
+		if err != nil {
+			return nil, fmt.Errorf("--%s %q: %w", flagName, part, err)
+		}
+		out[m.Currency] = m.Minor
+	}
+	return out, nil
+}
+
+// paypalClient builds the PayPal client from the environment; nil when
+// PAYPAL_API_BASE is unset.
+func (a *app) paypalClient() (*paypal.Client, error) {
+	base := a.getenv("PAYPAL_API_BASE")
+	if base == "" {
+		return nil, nil
+	}
+	return paypal.NewClient(paypal.Config{
+		ClientID:  a.getenv("PAYPAL_CLIENT_ID"),
+		Secret:    a.getenv("PAYPAL_SECRET"),
+		APIBase:   base,
+		WebhookID: a.getenv("PAYPAL_WEBHOOK_ID"),
+		Timeout:   envDuration(a.getenv, "PAYPAL_TIMEOUT", 30*time.Second),
+		Logger:    a.log,
+		HTTPClient: &http.Client{},
+	})
+}
+
+// runner wires a worker.Runner from the flags and environment.
+func (a *app) runner(ctx context.Context, o *runOpts) (*worker.Runner, *store.Store, error) {
+	st, err := a.store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	maxItem, err := parseCaps("max-item", o.maxItem)
+	if err != nil {
+		return nil, nil, err
+	}
+	runCap, err := parseCaps("run-cap", o.runCap)
+	if err != nil {
+		return nil, nil, err
+	}
+	decider, err := newDecider()
+	if err != nil {
+		return nil, nil, err
+	}
+	juris, err := newJurisdictions()
+	if err != nil {
+		return nil, nil, err
+	}
+	pp, err := a.paypalClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	var ppi payout.PayPal
+	if pp != nil {
+		ppi = pp
+	}
+	sender := payout.NewSender(payout.Config{Logger: a.log}, st, ppi)
+	sc := worker.NewScreening(worker.ScreeningConfig{MaxListAge: o.maxListAge, ReviewThreshold: o.threshold}, st, juris, newListBuilder(o.threshold))
+	r := worker.NewRunner(worker.Config{DryRun: o.dryRun, KillSwitch: o.killSwitch, MaxListAge: o.maxListAge,
+		MaxItem: maxItem, RunCap: runCap, Logger: a.log, PayPalConfigured: pp != nil}, st, decider, sc, sender)
+	return r, st, nil
+}
+
+func cmdRun(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("run", "[flags]")
+	o := a.runFlags(fs)
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	r, _, err := a.runner(ctx, o)
+	if err != nil {
+		return err
+	}
+	res, err := r.RunOnce(ctx)
+	if err != nil {
+		return err
+	}
+	printResult(a, res, o.dryRun)
+	return nil
+}
+
+func cmdServe(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("serve", "[flags]")
+	o := a.runFlags(fs)
+	spec := fs.String("schedule", cmp.Or(a.getenv("BOUNTYPAY_SCHEDULE"), worker.DefaultSchedule), "cron `spec` in UTC (five fields or @hourly, @every 10m) (env BOUNTYPAY_SCHEDULE)")
+	now := fs.Bool("now", false, "also run once at start")
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	r, _, err := a.runner(ctx, o)
+	if err != nil {
+		return err
+	}
+	s, err := worker.NewScheduler(*spec, r.RunOnce, a.log)
+	if err != nil {
+		return fmt.Errorf("--schedule: %w", err)
+	}
+	s.RunOnStart = *now
+	fmt.Fprintf(a.stdout, "bountypay serving: schedule %q (UTC); SIGINT/SIGTERM stops after the run in progress\n", *spec)
+	return s.Run(ctx)
+}
+
+func printResult(a *app, res worker.Result, dry bool) {
+	w := a.stdout
+	if dry {
+		fmt.Fprintln(w, "DRY RUN: nothing was decided, screened or sent")
+		if res.ListProblem != "" {
+			fmt.Fprintln(w, "payouts held:", res.ListProblem)
+		}
+		for _, aw := range res.WouldSend {
+			what := string(aw.Kind)
+			if aw.Kind == models.AwardMoney {
+				what = aw.Amount.String()
+			}
+			fmt.Fprintf(w, "would send %-28s %s\n", aw.ID, what)
+		}
+		for _, s := range res.Waiting {
+			fmt.Fprintln(w, "waiting:", s)
+		}
+		return
+	}
+	fmt.Fprintf(w, "run: %d report(s) decided (%d rejected), %d award(s) created\n", res.ReportsDecided, res.ReportsRejected, res.AwardsCreated)
+	if res.ListProblem != "" {
+		fmt.Fprintln(w, "     PAYOUTS HELD (fail closed):", res.ListProblem)
+	}
+	fmt.Fprintf(w, "     screened %d: %d cleared, %d held for review, %d blocked\n", res.Screened, res.Cleared, res.Held, res.Blocked)
+	fmt.Fprintf(w, "     PayPal: %d accepted, %d unknown (will resend), %d deferred, %d refused, %d to reconcile by hand\n", res.Sent, res.Unknown, res.Deferred, res.SendFailed, res.Manual)
+	fmt.Fprintf(w, "     Plex Pass: %d granted", res.Granted)
+	if res.NoPassCodes > 0 {
+		fmt.Fprintf(w, ", %d waiting for codes", res.NoPassCodes)
+	}
+	fmt.Fprintln(w)
+	if len(res.Reconciled) > 0 {
+		var parts []string
+		for s, n := range res.Reconciled {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+		sort.Strings(parts)
+		fmt.Fprintln(w, "     reconciled:", strings.Join(parts, ", "))
+	}
+	for _, s := range res.Waiting {
+		fmt.Fprintln(w, "     waiting:", s)
+	}
+	if res.Errors > 0 {
+		fmt.Fprintf(w, "     %d error(s): see the log\n", res.Errors)
+	}
+}
