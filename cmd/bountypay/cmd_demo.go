@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/compliance/ofac"
-	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/intake"
+	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
 )

@@ -67,12 +67,12 @@ func (a *app) paypalClient() (*paypal.Client, error) {
 		return nil, nil
 	}
 	return paypal.NewClient(paypal.Config{
-		ClientID:  a.getenv("PAYPAL_CLIENT_ID"),
-		Secret:    a.getenv("PAYPAL_SECRET"),
-		APIBase:   base,
-		WebhookID: a.getenv("PAYPAL_WEBHOOK_ID"),
-		Timeout:   envDuration(a.getenv, "PAYPAL_TIMEOUT", 30*time.Second),
-		Logger:    a.log,
+		ClientID:   a.getenv("PAYPAL_CLIENT_ID"),
+		Secret:     a.getenv("PAYPAL_SECRET"),
+		APIBase:    base,
+		WebhookID:  a.getenv("PAYPAL_WEBHOOK_ID"),
+		Timeout:    envDuration(a.getenv, "PAYPAL_TIMEOUT", 30*time.Second),
+		Logger:     a.log,
 		HTTPClient: &http.Client{},
 	})
 }

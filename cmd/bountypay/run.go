@@ -186,7 +186,6 @@ func durationEnv(getenv func(string) string, name string, def time.Duration) (ti
 	return d, nil
 }
 
-
 // envDuration reads a duration setting, falling back to def when unset or
 // malformed (flag parsing then reports the flag's value).
 func envDuration(getenv func(string) string, name string, def time.Duration) time.Duration {
