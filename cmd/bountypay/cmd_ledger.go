@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -13,8 +12,8 @@ import (
 )
 
 func cmdLedger(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return &exitError{2, errors.New("ledger needs a subcommand: list or verify")}
+	if len(args) == 0 || isHelp(args[0]) {
+		return subcommandHelp(a, args, "ledger needs a subcommand: list or verify")
 	}
 	switch args[0] {
 	case "list":

@@ -13,8 +13,8 @@ import (
 )
 
 func cmdPasses(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return &exitError{2, errors.New("passes needs a subcommand: import FILE or status")}
+	if len(args) == 0 || isHelp(args[0]) {
+		return subcommandHelp(a, args, "passes needs a subcommand: import FILE or status")
 	}
 	switch args[0] {
 	case "import":

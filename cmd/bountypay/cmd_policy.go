@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -11,7 +10,7 @@ import (
 
 func cmdPolicy(ctx context.Context, a *app, args []string) error {
 	if len(args) == 0 || args[0] != "show" {
-		return &exitError{2, errors.New("policy needs a subcommand: show")}
+		return subcommandHelp(a, args, "policy needs a subcommand: show")
 	}
 	fs := a.flags("policy show", "[flags]")
 	version := fs.String("version", "", "show this policy `version` (default: the one in effect now)")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,8 +10,8 @@ import (
 )
 
 func cmdReview(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return &exitError{2, errors.New("review needs a subcommand: list, clear ID or confirm ID")}
+	if len(args) == 0 || isHelp(args[0]) {
+		return subcommandHelp(a, args, "review needs a subcommand: list, clear ID or confirm ID")
 	}
 	sub := args[0]
 	fs := a.flags("review "+sub, "[flags]")

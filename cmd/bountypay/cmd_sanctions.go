@@ -21,8 +21,8 @@ import (
 )
 
 func cmdSanctions(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return &exitError{2, errors.New("sanctions needs a subcommand: load DIR, load --url BASE, or list")}
+	if len(args) == 0 || isHelp(args[0]) {
+		return subcommandHelp(a, args, "sanctions needs a subcommand: load DIR, load --url BASE, or list")
 	}
 	switch args[0] {
 	case "load":

@@ -203,3 +203,15 @@ func envFloat(getenv func(string) string, name string, def float64) float64 {
 	}
 	return f
 }
+
+func isHelp(s string) bool { return s == "-h" || s == "--help" || s == "-help" || s == "help" }
+
+// subcommandHelp answers a command that needs a subcommand: usage on
+// --help (exit 0), a usage error otherwise.
+func subcommandHelp(a *app, args []string, msg string) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprintln(a.stdout, msg)
+		return nil
+	}
+	return &exitError{2, errors.New(msg)}
+}
