@@ -79,9 +79,15 @@ func (a *app) paypalClient() (*paypal.Client, error) {
 
 // runner wires a worker.Runner from the flags and environment.
 func (a *app) runner(ctx context.Context, o *runOpts) (*worker.Runner, *store.Store, error) {
+	if err := a.checkEnv(); err != nil {
+		return nil, nil, err
+	}
 	st, err := a.store(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.threshold <= 0 || o.threshold > 1 {
+		return nil, nil, fmt.Errorf("--review-threshold %g: want a score in (0, 1]: %w", o.threshold, models.ErrInvalid)
 	}
 	maxItem, err := parseCaps("max-item", o.maxItem)
 	if err != nil {
@@ -197,4 +203,29 @@ func printResult(a *app, res worker.Result, dry bool) {
 	if res.Errors > 0 {
 		fmt.Fprintf(w, "     %d error(s): see the log\n", res.Errors)
 	}
+}
+
+// checkEnv refuses malformed settings that flag defaults would otherwise
+// hide.
+func (a *app) checkEnv() error {
+	for _, name := range []string{"BOUNTYPAY_MAX_LIST_AGE", "PAYPAL_TIMEOUT"} {
+		if _, err := durationEnv(a.getenv, name, time.Second); err != nil {
+			return err
+		}
+	}
+	if v := a.getenv("BOUNTYPAY_REVIEW_THRESHOLD"); v != "" {
+		var f float64
+		if _, err := fmt.Sscanf(v, "%g", &f); err != nil || f <= 0 || f > 1 {
+			return fmt.Errorf("BOUNTYPAY_REVIEW_THRESHOLD=%q: want a score in (0, 1]: %w", v, models.ErrInvalid)
+		}
+	}
+	for _, name := range []string{"BOUNTYPAY_KILL_SWITCH", "BOUNTYPAY_LOG_JSON"} {
+		if v := a.getenv(name); v != "" && v != "true" && v != "false" {
+			return fmt.Errorf("%s=%q: want true or false: %w", name, v, models.ErrInvalid)
+		}
+	}
+	if a.getenv("PAYPAL_API_BASE") != "" && (a.getenv("PAYPAL_CLIENT_ID") == "" || a.getenv("PAYPAL_SECRET") == "") {
+		return fmt.Errorf("PAYPAL_API_BASE is set but PAYPAL_CLIENT_ID or PAYPAL_SECRET is not: %w", models.ErrInvalid)
+	}
+	return nil
 }
