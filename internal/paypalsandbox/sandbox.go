@@ -148,7 +148,8 @@ type Config struct {
 	WebhookStaleAfter time.Duration
 	// WebhookClient sends webhooks. Default: a client with a 5 s timeout.
 	WebhookClient *http.Client
-	// SigningKey signs webhooks. Default: a fresh 2048-bit RSA key.
+	// SigningKey signs webhooks. Default: a 2048-bit RSA key generated
+	// once per process (each sandbox still has its own certificate).
 	SigningKey *rsa.PrivateKey
 
 	// EntitlementSecret is the HMAC-SHA256 key of X-Signature on

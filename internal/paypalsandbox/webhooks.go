@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -68,13 +69,20 @@ type delivery struct {
 	seq     int64
 }
 
+// processKey is the signing key of sandboxes without Config.SigningKey,
+// generated once per process: tests start many sandboxes, and each still
+// gets its own certificate and cert id.
+var processKey = sync.OnceValue(func() *rsa.PrivateKey {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic("paypalsandbox: generate RSA key: " + err.Error())
+	}
+	return key
+})
+
 func (s *Sandbox) initSigning(key *rsa.PrivateKey) {
 	if key == nil {
-		var err error
-		key, err = rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic("paypalsandbox: generate RSA key: " + err.Error())
-		}
+		key = processKey()
 	}
 	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	now := time.Now()
