@@ -36,6 +36,7 @@ const (
 	KindPassCodesLoaded Kind = "pass_codes_loaded" // pass codes imported (no postings)
 	KindSeal            Kind = "seal"              // monthly seal: trial balance and head hash
 	KindCorrection      Kind = "correction"        // adjusting entry by finance
+	KindTaxForm         Kind = "tax_form"          // a payee's tax form status changed (no postings)
 )
 
 // Posting moves Amount units of Asset from Credit to Debit.

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 )
@@ -99,34 +97,28 @@ func (tx *Tx) Append(d ledger.Draft) (e ledger.Entry, replayed bool, err error) 
 			return ledger.Entry{}, false, fmt.Errorf("ledger lock: %w", err)
 		}
 	}
-	var existing ledgerRow
-	err = tx.db.Where("idempotency_key = ?", d.IdempotencyKey).Take(&existing).Error
-	switch {
-	case err == nil:
-		if existing.InputHash != d.InputHash() {
-			return ledger.Entry{}, false, fmt.Errorf("ledger key %s reused with other content: %w", d.IdempotencyKey, models.ErrConflict)
-		}
-		e, err := existing.entry()
-		return e, true, err
-	case !errors.Is(err, gorm.ErrRecordNotFound):
-		return ledger.Entry{}, false, fmt.Errorf("ledger key lookup: %w", err)
-	}
-	var head ledgerRow
-	prevSeq, prevHash := int64(0), ledger.GenesisHash
-	err = tx.db.Order("seq DESC").Limit(1).Take(&head).Error
-	switch {
-	case err == nil:
-		prevSeq, prevHash = head.Seq, head.Hash
-	case !errors.Is(err, gorm.ErrRecordNotFound):
-		return ledger.Entry{}, false, fmt.Errorf("ledger head: %w", err)
-	}
-	e = ledger.Seal(d, prevSeq, prevHash, tx.Now())
-	row, err := rowFromEntry(e)
+	// One query reads the head anchor and whether the key exists.
+	head, existingInput, err := tx.ledgerHead(d.IdempotencyKey)
 	if err != nil {
 		return ledger.Entry{}, false, err
 	}
-	if err := tx.db.Create(&row).Error; err != nil {
-		return ledger.Entry{}, false, translate(err, "ledger append")
+	if existingInput != "" {
+		if existingInput != d.InputHash() {
+			return ledger.Entry{}, false, fmt.Errorf("ledger key %s reused with other content: %w", d.IdempotencyKey, models.ErrConflict)
+		}
+		var existing ledgerRow
+		if err := tx.db.Where("idempotency_key = ?", d.IdempotencyKey).Take(&existing).Error; err != nil {
+			return ledger.Entry{}, false, fmt.Errorf("ledger key lookup: %w", err)
+		}
+		e, err := existing.entry()
+		return e, true, err
+	}
+	if err := checkSealed(d, head); err != nil {
+		return ledger.Entry{}, false, err
+	}
+	e = ledger.Seal(d, head.Seq, head.Hash, tx.Now())
+	if err := tx.insertEntry(e); err != nil {
+		return ledger.Entry{}, false, err
 	}
 	return e, false, nil
 }
@@ -170,21 +162,4 @@ func (s *Store) LedgerEntriesForAward(ctx context.Context, awardID string) ([]le
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-// VerifyLedger recomputes the whole chain and the balances. It returns the
-// verifier (counts, balances, head) and a *ledger.VerifyError naming the
-// first bad entry.
-func (s *Store) VerifyLedger(ctx context.Context) (*ledger.Verifier, error) {
-	v := ledger.NewVerifier()
-	err := s.EachLedgerEntry(ctx, 1, func(e ledger.Entry, derr error) error {
-		if derr != nil {
-			return &ledger.VerifyError{Seq: e.Seq, Key: e.IdempotencyKey, Reason: "undecodable: " + derr.Error()}
-		}
-		return v.Add(&e)
-	})
-	if err != nil {
-		return v, err
-	}
-	return v, v.Finish()
 }

@@ -180,7 +180,8 @@ CREATE TABLE ledger_entries (
 );
 --
 CREATE INDEX ledger_entries_award ON ledger_entries (award_id)`},
-	{2, "ledger append-only triggers", ""}, // dialect-specific, see appendOnlySQL
+	{2, "ledger append-only triggers", ""},             // dialect-specific, see appendOnlySQL
+	{4, "ledger heads, sealed periods, tax forms", ""}, // dialect-specific, see financeSQL in ledger_schema.go
 }
 
 // appendOnlySQL makes ledger_entries reject UPDATE and DELETE.
@@ -244,6 +245,9 @@ func (s *Store) applyMigrations(db *gorm.DB) error {
 		body := m.sql
 		if m.version == 2 {
 			body = appendOnlySQL[s.dialect]
+		}
+		if m.version == 4 {
+			body = financeSQL[s.dialect]
 		}
 		for k, v := range dialectTypes[s.dialect] {
 			body = strings.ReplaceAll(body, k, v)
