@@ -51,6 +51,18 @@ func (s *Sandbox) sandboxRoutes(m *http.ServeMux) {
 		w.WriteHeader(http.StatusNoContent)
 	})
 	m.HandleFunc("POST /sandbox/webhooks/redeliver", s.handleRedeliver)
+	m.HandleFunc("GET /sandbox/webhooks/options", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, s.WebhookOptionsNow())
+	})
+	m.HandleFunc("POST /sandbox/webhooks/options", func(w http.ResponseWriter, r *http.Request) {
+		var o WebhookOptions
+		if err := decodeStrict(r, &o); err != nil {
+			sandboxError(w, http.StatusBadRequest, "body must be {\"duplicates\":bool,\"reorder\":bool,\"reorder_window_ms\":N,\"stale_after_ms\":N}")
+			return
+		}
+		s.SetWebhookOptions(o)
+		writeJSON(w, http.StatusOK, s.WebhookOptionsNow())
+	})
 	m.HandleFunc("POST /sandbox/tokens/revoke", func(w http.ResponseWriter, r *http.Request) {
 		s.RevokeTokens()
 		w.WriteHeader(http.StatusNoContent)

@@ -155,6 +155,38 @@ func (s *Sandbox) Webhooks() []Webhook {
 	return append([]Webhook(nil), s.webhooks...)
 }
 
+// WebhookOptions are the delivery knobs of Config that can change at run
+// time (see Config for their meaning).
+type WebhookOptions struct {
+	Duplicates          bool `json:"duplicates"`
+	Reorder             bool `json:"reorder"`
+	ReorderWindowMillis int  `json:"reorder_window_ms,omitempty"`
+	StaleAfterMillis    int  `json:"stale_after_ms,omitempty"`
+}
+
+// SetWebhookOptions changes the delivery knobs for events emitted from now
+// on. A zero ReorderWindowMillis keeps the current window.
+func (s *Sandbox) SetWebhookOptions(o WebhookOptions) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.WebhookDuplicates = o.Duplicates
+	s.cfg.WebhookReorder = o.Reorder
+	if o.ReorderWindowMillis > 0 {
+		s.cfg.WebhookReorderWindow = time.Duration(o.ReorderWindowMillis) * time.Millisecond
+	}
+	s.cfg.WebhookStaleAfter = time.Duration(max(o.StaleAfterMillis, 0)) * time.Millisecond
+	s.wakeLocked()
+}
+
+// WebhookOptionsNow returns the current delivery knobs.
+func (s *Sandbox) WebhookOptionsNow() WebhookOptions {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return WebhookOptions{Duplicates: s.cfg.WebhookDuplicates, Reorder: s.cfg.WebhookReorder,
+		ReorderWindowMillis: int(s.cfg.WebhookReorderWindow / time.Millisecond),
+		StaleAfterMillis:    int(s.cfg.WebhookStaleAfter / time.Millisecond)}
+}
+
 // Events returns every event emitted, in order.
 func (s *Sandbox) Events() []Event {
 	s.mu.Lock()
@@ -287,6 +319,10 @@ func (s *Sandbox) enqueueLocked(d *delivery) {
 	s.seq++
 	d.seq = s.seq
 	heap.Push(&s.queue, d)
+	s.wakeLocked()
+}
+
+func (s *Sandbox) wakeLocked() {
 	select {
 	case s.wake <- struct{}{}:
 	default:

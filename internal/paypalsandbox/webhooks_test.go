@@ -335,6 +335,27 @@ func TestWebhookKnobs(t *testing.T) {
 			t.Errorf("stale copies %v", ids)
 		}
 	})
+	t.Run("runtime options", func(t *testing.T) {
+		t.Parallel()
+		sink, url := newSink(t, nil)
+		e := newEnv(t, Config{WebhookURL: url})
+		r := e.do("POST", "/sandbox/webhooks/options", `{"duplicates":true,"stale_after_ms":0}`)
+		if r.status != 200 || r.json(t)["duplicates"] != true || r.json(t)["reorder_window_ms"] != float64(100) {
+			t.Fatalf("%d %s", r.status, r.body)
+		}
+		e.create(payout("k", "a@example.com"))
+		e.sb.Advance(300 * time.Millisecond)
+		waitIdle(t, e.sb)
+		if ids := eventIDs(t, sink.all()); len(ids) != 2 || ids[0] != ids[1] {
+			t.Errorf("ids %v", ids)
+		}
+		e.sb.SetWebhookOptions(WebhookOptions{})
+		e.sb.Advance(time.Second)
+		waitIdle(t, e.sb)
+		if n := len(sink.all()); n != 4 {
+			t.Errorf("%d deliveries", n)
+		}
+	})
 	t.Run("redeliver", func(t *testing.T) {
 		t.Parallel()
 		sink, url := newSink(t, nil)
