@@ -71,6 +71,8 @@ func TestOAuth(t *testing.T) {
 	e.tok = ""
 	if r := e.do("GET", "/v1/payments/payouts/NOPE", nil); r.status != 401 || r.json(t)["name"] != "AUTHENTICATION_FAILURE" {
 		t.Errorf("no token: %d %s", r.status, r.body)
+	} else {
+		assertSchema(t, "error", r.body)
 	}
 }
 
@@ -330,6 +332,7 @@ func TestRequestIDDocumentedMode(t *testing.T) {
 	if r.status != 409 || r.json(t)["name"] != "PREVIOUS_REQUEST_IN_PROGRESS" {
 		t.Errorf("concurrent reuse: %d %s", r.status, r.body)
 	}
+	assertSchema(t, "error", r.body)
 	if first := <-done; first.status != 201 {
 		t.Errorf("hung request: %d", first.status)
 	}

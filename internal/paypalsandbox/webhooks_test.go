@@ -92,6 +92,7 @@ func TestWebhooksSignedAndOrdered(t *testing.T) {
 			t.Fatal(err)
 		}
 		types = append(types, ev["event_type"].(string))
+		assertSchemaIn(t, webhooksSpec, "event", r.body)
 		if !strings.HasPrefix(ev["id"].(string), "WH-") || ev["create_time"] == nil || ev["resource"] == nil {
 			t.Errorf("envelope %s", r.body)
 		}
@@ -220,12 +221,14 @@ func TestVerifyWebhookSignatureEndpoint(t *testing.T) {
 			if r.status != 200 || r.json(t)["verification_status"] != tc.want {
 				t.Errorf("%d %s, want %s", r.status, r.body, tc.want)
 			}
+			assertSchemaIn(t, webhooksSpec, "verify_webhook_signature_response", r.body)
 		})
 	}
 	r := e.do("POST", "/v1/notifications/verify-webhook-signature", `{"auth_algo":"SHA256withRSA"}`)
 	if r.status != 400 || r.json(t)["name"] != "VALIDATION_ERROR" {
 		t.Errorf("missing fields: %d %s", r.status, r.body)
 	}
+	assertSchemaIn(t, webhooksSpec, "error", r.body)
 }
 
 func TestWebhookRetries(t *testing.T) {
