@@ -89,11 +89,14 @@ func (s *Sandbox) advanceLocked() {
 	clear(s.active[len(kept):])
 	s.active = kept
 
-	if len(s.unclaimed) > 0 {
+	if len(s.unclaimed) > 0 && !now.Before(s.nextReturn) {
 		due := make([]*item, 0)
+		s.nextReturn = time.Time{}
 		for _, it := range s.unclaimed {
 			if !now.Before(it.returnAt) {
 				due = append(due, it)
+			} else if s.nextReturn.IsZero() || it.returnAt.Before(s.nextReturn) {
+				s.nextReturn = it.returnAt
 			}
 		}
 		slices.SortFunc(due, func(a, b *item) int {
@@ -144,6 +147,9 @@ func (s *Sandbox) decideLocked(it *item, at time.Time) {
 		s.assignTxnLocked(it)
 		it.returnAt = at.Add(s.cfg.UnclaimedReturnAfter)
 		s.unclaimed[it.id] = it
+		if s.nextReturn.IsZero() || it.returnAt.Before(s.nextReturn) {
+			s.nextReturn = it.returnAt
+		}
 		s.emitItemLocked(it, "PAYMENT.PAYOUTS-ITEM.UNCLAIMED", at)
 	case ItemOnHold:
 		s.assignTxnLocked(it)

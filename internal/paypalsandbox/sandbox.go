@@ -193,6 +193,7 @@ type Sandbox struct {
 	active      []*batch
 	items       map[string]*item
 	unclaimed   map[string]*item
+	nextReturn  time.Time // earliest returnAt in unclaimed (may be early)
 	balances    map[string]int64
 	receivers   map[string]Behaviour
 	faults      []*Fault
