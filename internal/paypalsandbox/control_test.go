@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -200,6 +201,21 @@ func TestHandlerWithoutStart(t *testing.T) {
 	}
 	if err := sb.Close(); err != nil {
 		t.Error("second Close:", err)
+	}
+
+	// Served by someone else's server, links follow the request's Host.
+	sb2 := New(Config{SigningKey: sharedKey(t)})
+	t.Cleanup(func() { sb2.Close() })
+	srv := httptest.NewServer(sb2.Handler())
+	t.Cleanup(srv.Close)
+	e := &env{t: t, sb: sb2, base: srv.URL}
+	e.tok = e.token("x", "y")
+	id := e.create(payout("h", "a@example.com"))
+	if href := dig(e.getBatch(id, ""), "links", 0, "href").(string); !strings.HasPrefix(href, srv.URL+"/v1/payments/payouts/"+id) {
+		t.Errorf("link %s", href)
+	}
+	if sb2.BaseURL() != srv.URL {
+		t.Errorf("BaseURL %s, want %s", sb2.BaseURL(), srv.URL)
 	}
 }
 

@@ -95,6 +95,13 @@ func TestDenied(t *testing.T) {
 	if got := e.sb.Balances()["USD"]; got != "1000000.00" {
 		t.Errorf("balance %s: a denied batch must be credited back", got)
 	}
+	var types []string
+	for _, ev := range e.sb.Events() {
+		types = append(types, ev.EventType)
+	}
+	if want := "PAYMENT.PAYOUTSBATCH.PROCESSING PAYMENT.PAYOUTS-ITEM.FAILED PAYMENT.PAYOUTS-ITEM.FAILED PAYMENT.PAYOUTSBATCH.DENIED"; strings.Join(types, " ") != want {
+		t.Errorf("events %v", types)
+	}
 }
 
 func TestProcessingRealClock(t *testing.T) {
