@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
@@ -20,8 +21,8 @@ type itemMove struct {
 	settled bool
 }
 
-// itemMoves maps every PayPal item status to an award move. Statuses not
-// listed (PENDING, NEW, unknown values) leave the award as it is.
+// itemMoves maps every PayPal item status to an award move (§7). Statuses
+// not listed (PENDING, NEW, unknown values) leave the award as it is.
 var itemMoves = map[string]itemMove{
 	"SUCCESS":   {models.StatePaid, ledger.KindPaid, true},
 	"UNCLAIMED": {models.StateUnclaimed, ledger.KindStateChanged, false},
@@ -34,15 +35,57 @@ var itemMoves = map[string]itemMove{
 	"REVERSED":  {models.StateReversed, ledger.KindReversed, true},
 }
 
-// Reconcile reads an accepted attempt's batch from PayPal and applies its
-// item's status to the award. It returns the award state afterwards.
-func (s *Sender) Reconcile(ctx context.Context, att store.Attempt) (models.AwardState, error) {
+// ItemStatusMoves returns, for every PayPal item status bountypay acts on,
+// the award state it leads to (for documentation and tests).
+func ItemStatusMoves() map[string]models.AwardState {
+	out := make(map[string]models.AwardState, len(itemMoves))
+	for k, v := range itemMoves {
+		out[k] = v.to
+	}
+	return out
+}
+
+// AttemptsToPoll returns the attempts a reconcile pass reads from PayPal:
+// every accepted attempt not polled within PollEvery, and a rate-limited
+// slow sweep of paid items younger than WatchPaidFor not polled within
+// WatchPaidEvery (PayPal can still refund or reverse them).
+func (s *Sender) AttemptsToPoll(ctx context.Context) ([]store.Attempt, error) {
+	now := s.now()
+	var before time.Time
+	if s.cfg.PollEvery > 0 {
+		before = now.Add(-s.cfg.PollEvery)
+	}
+	open, err := s.store.AttemptsToPoll(ctx, before, 0)
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.WatchPaidFor < 0 {
+		return open, nil
+	}
+	paid, err := s.store.PaidAttemptsToWatch(ctx, now.Add(-s.cfg.WatchPaidFor), now.Add(-s.cfg.WatchPaidEvery), s.cfg.WatchPaidLimit)
+	if err != nil {
+		return nil, err
+	}
+	return append(open, paid...), nil
+}
+
+// Reconcile reads an accepted (or paid, watched) attempt's batch from
+// PayPal and applies its item's status to the award. It returns the award
+// state before and after.
+func (s *Sender) Reconcile(ctx context.Context, att store.Attempt) (from, to models.AwardState, err error) {
 	if s.pp == nil {
-		return "", errors.New("payout: no PayPal client configured")
+		return "", "", errors.New("payout: no PayPal client configured")
+	}
+	if att.PayoutBatchID == "" {
+		return "", "", fmt.Errorf("reconcile %s: no PayPal batch bound: %w", att.SenderBatchID, models.ErrInvalid)
 	}
 	bs, err := s.pp.GetBatch(ctx, att.PayoutBatchID)
 	if err != nil {
-		return "", fmt.Errorf("reconcile %s: %w", att.SenderBatchID, err)
+		s.noteRetryAfter(err)
+		return "", "", fmt.Errorf("reconcile %s: %w", att.SenderBatchID, err)
+	}
+	if err := s.store.MarkAttemptPolled(ctx, att.SenderBatchID, s.now()); err != nil {
+		return "", "", err
 	}
 	var item *paypal.ItemStatus
 	for i := range bs.Items {
@@ -52,80 +95,134 @@ func (s *Sender) Reconcile(ctx context.Context, att store.Attempt) (models.Award
 	}
 	if item == nil {
 		if bs.Status == "DENIED" {
-			return s.ApplyItemStatus(ctx, att, paypal.ItemStatus{TransactionStatus: "DENIED", PayoutBatchID: bs.BatchID})
+			return s.applyItem(ctx, att, paypal.ItemStatus{TransactionStatus: "DENIED", PayoutBatchID: bs.BatchID, SenderItemID: att.SenderItemID})
 		}
-		return "", nil // not processed yet
+		return "", "", nil // not processed yet
 	}
-	return s.ApplyItemStatus(ctx, att, *item)
+	return s.applyItem(ctx, att, *item)
 }
 
-// ApplyItemStatus moves the attempt's award by the item's status (from a
-// GET or a verified webhook followed by a GET). Only legal forward moves
-// apply; superseded attempts are ignored.
+// ApplyItemStatus moves the attempt's award by the item's status, read
+// from PayPal by GET (a poll, or a verified webhook followed by a GET).
+// Only legal forward moves apply; items of another batch or item id, and
+// superseded attempts, are ignored. REFUNDED or REVERSED seen before
+// SUCCESS records the payment first, then the reversal.
 func (s *Sender) ApplyItemStatus(ctx context.Context, att store.Attempt, it paypal.ItemStatus) (models.AwardState, error) {
-	var state models.AwardState
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		cur, err := tx.Attempt(att.SenderBatchID)
+	_, to, err := s.applyItem(ctx, att, it)
+	return to, err
+}
+
+func (s *Sender) applyItem(ctx context.Context, att store.Attempt, it paypal.ItemStatus) (from, state models.AwardState, err error) {
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		cur, a, err := tx.LockAttempt(att.SenderBatchID)
 		if err != nil {
 			return err
 		}
-		a, err := tx.Award(cur.AwardID)
-		if err != nil {
-			return err
-		}
-		state = a.State
-		if a.Attempt != cur.Attempt {
+		from, state = a.State, a.State
+		switch {
+		case a.Attempt != cur.Attempt:
 			return nil // superseded by a newer attempt
+		case cur.Channel != ChannelPayPal:
+			return nil
+		case cur.PayoutBatchID == "":
+			return nil // not bound to a batch: adopt first
+		case it.PayoutBatchID != "" && it.PayoutBatchID != cur.PayoutBatchID:
+			s.log.WarnContext(ctx, "item of another batch ignored", slog.String("award_id", a.ID),
+				slog.String("sender_batch_id", cur.SenderBatchID), slog.String("payout_batch_id", it.PayoutBatchID))
+			return nil
+		case it.SenderItemID != "" && it.SenderItemID != cur.SenderItemID:
+			return nil
+		case cur.PayoutItemID != "" && it.PayoutItemID != "" && it.PayoutItemID != cur.PayoutItemID:
+			return nil
 		}
 		if it.PayoutItemID != "" {
 			cur.PayoutItemID = it.PayoutItemID
 		}
-		cur.TransactionStatus = it.TransactionStatus
+		if it.TransactionStatus != "" {
+			cur.TransactionStatus = it.TransactionStatus
+		}
 		if it.Fee.Minor > 0 && it.Fee.Currency == cur.Currency {
 			cur.FeeMinor = it.Fee.Minor
 		}
 		mv, known := itemMoves[it.TransactionStatus]
-		if !known || a.State == mv.to || !models.CanTransition(a.State, mv.to) {
-			return tx.SaveAttempt(&cur)
-		}
-		if mv.settled {
+		if known && mv.settled && (cur.Status == store.AttemptAccepted || cur.Status == store.AttemptSettled) {
 			cur.Status = store.AttemptSettled
 		}
 		if err := tx.SaveAttempt(&cur); err != nil {
 			return err
 		}
-		var postings []ledger.Posting
-		switch mv.kind {
-		case ledger.KindPaid:
-			postings = ledger.PaidPostings(&a, cur.FeeMinor)
-		case ledger.KindSendVoided:
-			postings = ledger.VoidPostings(&a)
-		case ledger.KindReversed:
-			postings = ledger.ReversedPostings(&a)
+		if !known || a.State == mv.to {
+			return nil
 		}
-		effective := tx.Now()
-		if !it.TimeProcessed.IsZero() && mv.kind == ledger.KindPaid {
-			effective = it.TimeProcessed
+		steps := []string{it.TransactionStatus}
+		if mv.to == models.StateReversed && a.State != models.StatePaid {
+			steps = []string{"SUCCESS", it.TransactionStatus} // the payment happened first
 		}
-		reason := ""
-		if it.ErrorName != "" {
-			reason = "PayPal " + it.TransactionStatus + ": " + it.ErrorName
-		}
-		if err := tx.Transition(&a, mv.to, reason, ledger.Draft{
-			IdempotencyKey: fmt.Sprintf("award/%s/%s/%s", a.ID, it.TransactionStatus, cur.SenderBatchID),
-			Kind:           mv.kind, Actor: s.cfg.Actor, EffectiveAt: effective, Postings: postings,
-			Data: map[string]string{"sender_batch_id": cur.SenderBatchID, "payout_batch_id": cur.PayoutBatchID,
-				"payout_item_id": cur.PayoutItemID, "transaction_status": it.TransactionStatus,
-				"fee": fmt.Sprint(cur.FeeMinor)},
-		}, nil); err != nil {
-			return err
+		for _, st := range steps {
+			m := itemMoves[st]
+			if !models.CanTransition(a.State, m.to) {
+				s.log.WarnContext(ctx, "item status does not move the award", slog.String("award_id", a.ID),
+					slog.String("transaction_status", st), slog.String("state", string(a.State)))
+				return nil
+			}
+			if err := s.move(tx, &a, &cur, st, m, it); err != nil {
+				return err
+			}
 		}
 		state = a.State
 		return nil
 	})
-	if err == nil && state != "" {
+	if err == nil && state != from {
 		s.log.DebugContext(ctx, "payout reconciled", slog.String("award_id", att.AwardID),
 			slog.String("transaction_status", it.TransactionStatus), slog.String("state", string(state)))
+		if state == models.StateReversed {
+			s.log.ErrorContext(ctx, "paid award reversed by PayPal: finance must decide", slog.String("award_id", att.AwardID),
+				slog.String("transaction_status", it.TransactionStatus))
+		}
 	}
-	return state, err
+	return from, state, err
+}
+
+// move applies one item status to the award inside tx.
+func (s *Sender) move(tx *store.Tx, a *models.Award, cur *store.Attempt, status string, mv itemMove, it paypal.ItemStatus) error {
+	var postings []ledger.Posting
+	switch mv.kind {
+	case ledger.KindPaid:
+		postings = ledger.PaidPostings(a, cur.FeeMinor)
+	case ledger.KindSendVoided:
+		postings = ledger.VoidPostings(a)
+	case ledger.KindReversed:
+		postings = ledger.ReversedPostings(a)
+	}
+	now := tx.Now()
+	effective := now
+	if !it.TimeProcessed.IsZero() && mv.kind == ledger.KindPaid && !it.TimeProcessed.After(now) {
+		effective = it.TimeProcessed
+	}
+	reason := "PayPal " + status
+	if it.ErrorName != "" && status == it.TransactionStatus {
+		reason += ": " + it.ErrorName
+	}
+	switch mv.to {
+	case models.StateUnclaimed:
+		from := now
+		if !it.TimeProcessed.IsZero() && it.TimeProcessed.Before(now) {
+			from = it.TimeProcessed
+		}
+		reason += fmt.Sprintf("; PayPal holds the money for the receiver and returns it on %s unless claimed (bountypay payout cancel returns it now)",
+			from.Add(UnclaimedReturnAfter).Format(time.DateOnly))
+	case models.StateOnHold:
+		reason += "; PayPal is reviewing the item: never re-sent automatically"
+	case models.StateReversed:
+		reason += " after SUCCESS: money came back; never paid again automatically, finance decides"
+	case models.StateFailed, models.StateReturned:
+		reason += "; no money moved: bountypay payout retry or award cancel"
+	}
+	return tx.Transition(a, mv.to, reason, ledger.Draft{
+		IdempotencyKey: fmt.Sprintf("award/%s/%s/%s/v%d", a.ID, status, cur.SenderBatchID, a.Version),
+		Kind:           mv.kind, Actor: s.cfg.Actor, EffectiveAt: effective, Postings: postings,
+		Data: map[string]string{"sender_batch_id": cur.SenderBatchID, "payout_batch_id": cur.PayoutBatchID,
+			"payout_item_id": cur.PayoutItemID, "transaction_status": status,
+			"fee": fmt.Sprint(cur.FeeMinor), "error": it.ErrorName},
+	}, nil)
 }

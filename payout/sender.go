@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/payout/entitlement"
 	"github.com/plex/bountypay/payout/paypal"
 	"github.com/plex/bountypay/store"
 )
@@ -22,44 +24,94 @@ import (
 type PayPal interface {
 	CreateBatch(ctx context.Context, b paypal.Batch) (paypal.Created, error)
 	GetBatch(ctx context.Context, batchID string) (paypal.BatchStatus, error)
+	GetItem(ctx context.Context, itemID string) (paypal.ItemStatus, error)
 	CancelItem(ctx context.Context, itemID string) (paypal.ItemStatus, error)
 }
 
 var _ PayPal = (*paypal.Client)(nil)
 
+// Granter grants Plex Pass entitlements (entitlement.Client).
+type Granter interface {
+	Grant(ctx context.Context, g entitlement.Request) (entitlement.Result, error)
+}
+
+var _ Granter = (*entitlement.Client)(nil)
+
+// Attempt channels.
+const (
+	ChannelPayPal      = "paypal"
+	ChannelPassCode    = "pass_code"
+	ChannelEntitlement = "entitlement"
+)
+
 // Defaults.
 const (
 	// DefaultResendHorizon is how long after the first submission an
-	// attempt whose outcome is unknown may still be re-sent automatically;
-	// PayPal deduplicates sender_batch_id for 30 days.
+	// attempt whose outcome is open may still be re-sent automatically;
+	// PayPal deduplicates sender_batch_id for 30 days (§13.5).
 	DefaultResendHorizon = 20 * 24 * time.Hour
+	// DefaultLeaseFor is how long one submission holds its attempt against
+	// other workers. It must exceed the PayPal client's timeout; a worker
+	// that dies holding it delays the resend by at most this.
+	DefaultLeaseFor = 2 * time.Minute
+	// DefaultWatchPaidFor, DefaultWatchPaidEvery and DefaultWatchPaidLimit
+	// shape the slow sweep of paid items for refunds and reversals.
+	DefaultWatchPaidFor   = 180 * 24 * time.Hour
+	DefaultWatchPaidEvery = 24 * time.Hour
+	DefaultWatchPaidLimit = 200
 	// DefaultActor is the ledger actor of the worker's own entries.
 	DefaultActor = "bountypay"
+	// UnclaimedReturnAfter is when PayPal returns an unclaimed item.
+	UnclaimedReturnAfter = 30 * 24 * time.Hour
 )
 
 // Config configures a Sender.
 type Config struct {
 	Actor         string
 	ResendHorizon time.Duration
+	LeaseFor      time.Duration
 	EmailSubject  string
 	EmailMessage  string
-	NowFunc       func() time.Time
-	Logger        *slog.Logger
+	// Granter, when set, grants passes through the entitlement service;
+	// otherwise passes come from the gift-code pool.
+	Granter Granter
+	// PollEvery: an accepted attempt is polled again only when its last
+	// poll is older than this. Default 0: every run.
+	PollEvery time.Duration
+	// WatchPaidFor is how long a paid item is still polled for REFUNDED or
+	// REVERSED. Default DefaultWatchPaidFor (180 days); negative disables.
+	WatchPaidFor time.Duration
+	// WatchPaidEvery is the minimum interval between two polls of one paid
+	// item. Default DefaultWatchPaidEvery (24 h).
+	WatchPaidEvery time.Duration
+	// WatchPaidLimit bounds the paid items polled per run. Default
+	// DefaultWatchPaidLimit.
+	WatchPaidLimit int
+	NowFunc        func() time.Time
+	Logger         *slog.Logger
 }
 
-// Sender sends awards and reconciles attempts.
+// Sender sends awards and reconciles attempts. It is safe for concurrent
+// use; any number of senders (processes) may share one database.
 type Sender struct {
 	cfg   Config
 	store *store.Store
 	pp    PayPal
 	log   *slog.Logger
 	now   func() time.Time
+
+	mu           sync.Mutex
+	backoffUntil time.Time
 }
 
 // NewSender returns a sender. pp may be nil when only passes are granted.
 func NewSender(cfg Config, st *store.Store, pp PayPal) *Sender {
 	cfg.Actor = cmp.Or(cfg.Actor, DefaultActor)
 	cfg.ResendHorizon = cmp.Or(cfg.ResendHorizon, DefaultResendHorizon)
+	cfg.LeaseFor = cmp.Or(cfg.LeaseFor, DefaultLeaseFor)
+	cfg.WatchPaidFor = cmp.Or(cfg.WatchPaidFor, DefaultWatchPaidFor)
+	cfg.WatchPaidEvery = cmp.Or(cfg.WatchPaidEvery, DefaultWatchPaidEvery)
+	cfg.WatchPaidLimit = cmp.Or(cfg.WatchPaidLimit, DefaultWatchPaidLimit)
 	cfg.EmailSubject = cmp.Or(cfg.EmailSubject, "Your Plex security bounty")
 	cfg.EmailMessage = cmp.Or(cfg.EmailMessage, "Thank you for helping keep Plex secure.")
 	log := cfg.Logger
@@ -73,11 +125,45 @@ func NewSender(cfg Config, st *store.Store, pp PayPal) *Sender {
 	return &Sender{cfg: cfg, store: st, pp: pp, log: log, now: func() time.Time { return now().UTC() }}
 }
 
+// PayPalConfigured reports whether the sender has a PayPal client.
+func (s *Sender) PayPalConfigured() bool { return s.pp != nil }
+
+// GrantsByEntitlement reports whether passes go through the entitlement
+// service rather than the code pool.
+func (s *Sender) GrantsByEntitlement() bool { return s.cfg.Granter != nil }
+
+// Backoff returns how long PayPal asked us to wait (Retry-After of a 429)
+// from now, or zero.
+func (s *Sender) Backoff() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d := s.backoffUntil.Sub(s.now()); d > 0 {
+		return d
+	}
+	return 0
+}
+
+func (s *Sender) noteRetryAfter(err error) {
+	if d, ok := paypal.RetryAfter(err); ok {
+		s.mu.Lock()
+		if until := s.now().Add(d); until.After(s.backoffUntil) {
+			s.backoffUntil = until
+		}
+		s.mu.Unlock()
+	}
+}
+
 // SenderBatchID is the deterministic PayPal sender_batch_id of an award's
 // attempt n: the same on every retry of that attempt, different for the
 // next attempt.
 func SenderBatchID(awardID string, n int) string {
 	return fmt.Sprintf("bp-%s-a%d", shortID(awardID, 200), n)
+}
+
+// GrantID is the deterministic entitlement grant id (idempotency key) of
+// an award's attempt n.
+func GrantID(awardID string, n int) string {
+	return fmt.Sprintf("bp-grant-%s-a%d", shortID(awardID, 200), n)
 }
 
 // SenderItemID is the award's PayPal sender_item_id (at most 63 bytes).
@@ -111,13 +197,35 @@ const (
 	OutcomeManual   Outcome = "manual"   // finance must reconcile
 	OutcomeGranted  Outcome = "granted"
 	OutcomeNoStock  Outcome = "no_stock" // no pass code left
-	OutcomeSkipped  Outcome = "skipped"
+	OutcomeSkipped  Outcome = "skipped"  // nothing to do (already resolved)
+	OutcomeBusy     Outcome = "busy"     // another worker is submitting it
 )
+
+// CheckSendable reports why a money award cannot be sent through PayPal
+// as it is (unsupported currency, amount PayPal cannot represent), or nil.
+// The error matches models.ErrInvalid.
+func CheckSendable(a models.Award) error {
+	if a.Kind != models.AwardMoney {
+		return nil
+	}
+	if !paypal.SupportedCurrency(a.Amount.Currency) {
+		return fmt.Errorf("currency %s is not supported by PayPal Payouts: %w", a.Amount.Currency, models.ErrInvalid)
+	}
+	if a.Amount.Minor <= 0 {
+		return fmt.Errorf("amount %s is not positive: %w", a.Amount, models.ErrInvalid)
+	}
+	if _, err := paypal.FormatAmount(a.Amount); err != nil {
+		return err
+	}
+	return nil
+}
 
 // StartMoney writes an attempt ahead for a cleared money award: the
 // attempt row with its frozen request, the award moved to sending, and the
 // ledger entry moving the amount from payable to in flight, in one
-// transaction. It returns the attempt to submit.
+// transaction. It returns the attempt to submit. Errors: models.ErrConflict
+// when the award is no longer cleared (another worker took it),
+// models.ErrInvalid when it cannot be sent as it is.
 func (s *Sender) StartMoney(ctx context.Context, awardID string) (store.Attempt, error) {
 	var att store.Attempt
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
@@ -131,15 +239,15 @@ func (s *Sender) StartMoney(ctx context.Context, awardID string) (store.Attempt,
 		if a.State != models.StateCleared {
 			return fmt.Errorf("award %s is %s, not cleared: %w", a.ID, a.State, models.ErrConflict)
 		}
+		if err := CheckSendable(a); err != nil {
+			return fmt.Errorf("award %s: %w", a.ID, err)
+		}
 		r, err := tx.Researcher(a.ResearcherID)
 		if err != nil {
 			return err
 		}
 		if r.PayPalReceiver == "" {
 			return fmt.Errorf("award %s: researcher %s has no PayPal receiver: %w", a.ID, r.ID, models.ErrInvalid)
-		}
-		if _, err := paypal.FormatAmount(a.Amount); err != nil {
-			return fmt.Errorf("award %s: %w", a.ID, err)
 		}
 		n := a.Attempt + 1
 		batch := paypal.Batch{
@@ -159,7 +267,7 @@ func (s *Sender) StartMoney(ctx context.Context, awardID string) (store.Attempt,
 			return err
 		}
 		att = store.Attempt{
-			SenderBatchID: batch.SenderBatchID, AwardID: a.ID, Attempt: n, Channel: "paypal",
+			SenderBatchID: batch.SenderBatchID, AwardID: a.ID, Attempt: n, Channel: ChannelPayPal,
 			SenderItemID: batch.Items[0].SenderItemID, Receiver: r.PayPalReceiver,
 			AmountMinor: a.Amount.Minor, Currency: a.Amount.Currency, Request: string(req),
 			Status: store.AttemptPending,
@@ -179,67 +287,150 @@ func (s *Sender) StartMoney(ctx context.Context, awardID string) (store.Attempt,
 	return att, err
 }
 
-// Submit sends an attempt's frozen request to PayPal and records what the
-// answer proves. It is safe to call any number of times for one attempt:
-// PayPal deduplicates the sender_batch_id.
+// claim records one submission of an open attempt before the call: the
+// submission count and times, and a lease that keeps other workers off it
+// for LeaseFor. ok is false (with the outcome to report) when the attempt
+// must not be sent now: already resolved, leased by another worker, or
+// beyond the resend horizon (then it goes to manual reconciliation).
+func (s *Sender) claim(ctx context.Context, senderBatchID string) (cur store.Attempt, ok bool, out Outcome, err error) {
+	out = OutcomeSkipped
+	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+		var a models.Award
+		var err error
+		cur, a, err = tx.LockAttempt(senderBatchID)
+		if err != nil {
+			return err
+		}
+		if !cur.Status.Open() {
+			return nil
+		}
+		if a.Attempt != cur.Attempt || a.State != models.StateSending {
+			s.log.ErrorContext(ctx, "open attempt of an award that moved on", slog.String("award_id", a.ID),
+				slog.String("sender_batch_id", cur.SenderBatchID), slog.String("state", string(a.State)))
+			return nil
+		}
+		now := tx.Now()
+		times, err := tx.AttemptTimes(senderBatchID)
+		if err != nil {
+			return err
+		}
+		if times.LeaseUntil != nil && times.LeaseUntil.After(now) {
+			out = OutcomeBusy
+			return nil
+		}
+		if cur.FirstSubmittedAt != nil && now.Sub(*cur.FirstSubmittedAt) > s.cfg.ResendHorizon {
+			why := fmt.Sprintf("outcome open since %s, beyond the %s automatic resend horizon: reconcile with PayPal by hand",
+				cur.FirstSubmittedAt.Format(time.RFC3339), s.cfg.ResendHorizon)
+			out = OutcomeManual
+			return s.manualTx(tx, &cur, &a, why)
+		}
+		if cur.FirstSubmittedAt == nil {
+			cur.FirstSubmittedAt = &now
+		}
+		cur.LastSubmittedAt = &now
+		cur.Submissions++
+		if err := tx.SaveAttempt(&cur); err != nil {
+			return err
+		}
+		if err := tx.SetAttemptLease(senderBatchID, now.Add(s.cfg.LeaseFor)); err != nil {
+			return err
+		}
+		ok = true
+		return nil
+	})
+	if err != nil {
+		return cur, false, OutcomeSkipped, err
+	}
+	if out == OutcomeManual {
+		s.log.ErrorContext(ctx, "payout needs manual reconciliation", slog.String("award_id", cur.AwardID),
+			slog.String("sender_batch_id", cur.SenderBatchID), slog.String("why", "resend horizon"))
+	}
+	return cur, ok, out, nil
+}
+
+// Submit sends an open attempt's frozen request and records what the
+// answer proves. It is safe to call any number of times, from any number
+// of workers, for one attempt: the submission is recorded before the call,
+// only one worker at a time holds the attempt, and PayPal deduplicates the
+// sender_batch_id. An attempt that is no longer open is left alone
+// (OutcomeSkipped).
 func (s *Sender) Submit(ctx context.Context, att store.Attempt) (Outcome, error) {
+	switch att.Channel {
+	case ChannelEntitlement:
+		return s.submitGrant(ctx, att)
+	case ChannelPayPal:
+	default:
+		return OutcomeSkipped, fmt.Errorf("attempt %s: channel %q cannot be submitted: %w", att.SenderBatchID, att.Channel, models.ErrInvalid)
+	}
 	if s.pp == nil {
 		return OutcomeSkipped, errors.New("payout: no PayPal client configured")
 	}
+	cur, ok, out, err := s.claim(ctx, att.SenderBatchID)
+	if !ok {
+		return out, err
+	}
 	var batch paypal.Batch
-	if err := json.Unmarshal([]byte(att.Request), &batch); err != nil {
-		return s.manual(ctx, att, "frozen request unreadable: "+err.Error())
-	}
-	now := s.now()
-	if att.FirstSubmittedAt != nil && now.Sub(*att.FirstSubmittedAt) > s.cfg.ResendHorizon {
-		return s.manual(ctx, att, fmt.Sprintf("outcome unknown since %s, beyond the %s automatic resend horizon: reconcile with PayPal by hand",
-			att.FirstSubmittedAt.Format(time.RFC3339), s.cfg.ResendHorizon))
-	}
-	if att.FirstSubmittedAt == nil {
-		att.FirstSubmittedAt = &now
-	}
-	att.LastSubmittedAt = &now
-	att.Submissions++
-	// Record the submission before the call: a crash now leaves a pending
-	// attempt that the next run resends identically.
-	if err := s.store.SaveAttempt(ctx, &att); err != nil {
-		return OutcomeSkipped, err
+	if err := json.Unmarshal([]byte(cur.Request), &batch); err != nil {
+		return s.manual(ctx, cur, "frozen request unreadable: "+err.Error())
 	}
 	created, err := s.pp.CreateBatch(ctx, batch)
 	var apiErr *paypal.APIError
 	switch {
 	case err == nil && !created.Duplicate:
-		return s.accept(ctx, att, created.BatchID, "")
+		return s.accept(ctx, cur, created.BatchID, "")
 	case err == nil && created.Duplicate:
-		return s.adopt(ctx, att, created.BatchID)
+		return s.adopt(ctx, cur, batch, created.BatchID)
 	case errors.Is(err, paypal.ErrDuplicateNoLink):
-		return s.manual(ctx, att, "PayPal says the batch exists but gives no link to it")
+		return s.manual(ctx, cur, "PayPal says the sender_batch_id was used but gives no link to the batch: find it by hand (Transaction Search)")
+	case errors.Is(err, models.ErrConflict):
+		// An unrecognised USER_BUSINESS_ERROR or an answer about another
+		// batch: a batch may exist. Never resend blindly, never a new id.
+		return s.manual(ctx, cur, "PayPal answered with a conflict we do not recognise: "+errText(err))
 	case errors.As(err, &apiErr) && apiErr.OperatorProblem():
-		att.Status, att.LastError = store.AttemptDeferred, errText(err)
-		s.log.WarnContext(ctx, "payout deferred", slog.String("award_id", att.AwardID),
-			slog.String("sender_batch_id", att.SenderBatchID), slog.String("paypal_error", apiErr.Name))
-		return OutcomeDeferred, s.store.SaveAttempt(ctx, &att)
+		s.log.WarnContext(ctx, "payout deferred", slog.String("award_id", cur.AwardID),
+			slog.String("sender_batch_id", cur.SenderBatchID), slog.String("paypal_error", apiErr.Name))
+		return s.reopen(ctx, cur, store.AttemptDeferred, OutcomeDeferred, errText(err))
 	case errors.Is(err, models.ErrInvalid):
-		return s.rejected(ctx, att, errText(err))
+		return s.rejected(ctx, cur, errText(err))
 	default:
-		att.Status, att.LastError = store.AttemptUnknown, errText(err)
-		s.log.WarnContext(ctx, "payout outcome unknown", slog.String("award_id", att.AwardID),
-			slog.String("sender_batch_id", att.SenderBatchID), slog.Int("submissions", att.Submissions))
-		return OutcomeUnknown, s.store.SaveAttempt(ctx, &att)
+		s.noteRetryAfter(err)
+		s.log.WarnContext(ctx, "payout outcome unknown", slog.String("award_id", cur.AwardID),
+			slog.String("sender_batch_id", cur.SenderBatchID), slog.Int("submissions", cur.Submissions))
+		return s.reopen(ctx, cur, store.AttemptUnknown, OutcomeUnknown, errText(err))
 	}
 }
 
+// reopen records an answer that leaves the attempt open (unknown or
+// deferred), unless it was resolved meanwhile, and releases the lease.
+func (s *Sender) reopen(ctx context.Context, att store.Attempt, status store.AttemptStatus, out Outcome, why string) (Outcome, error) {
+	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		cur, _, err := tx.LockAttempt(att.SenderBatchID)
+		if err != nil {
+			return err
+		}
+		if !cur.Status.Open() {
+			out = OutcomeSkipped // resolved by another worker or a webhook
+			return nil
+		}
+		cur.Status, cur.LastError = status, why
+		if err := tx.SaveAttempt(&cur); err != nil {
+			return err
+		}
+		return tx.SetAttemptLease(cur.SenderBatchID, time.Time{})
+	})
+	if err != nil {
+		return OutcomeSkipped, err
+	}
+	return out, nil
+}
+
 // adopt accepts a batch a duplicate answer points to, once its items are
-// exactly the attempt's.
-func (s *Sender) adopt(ctx context.Context, att store.Attempt, batchID string) (Outcome, error) {
+// exactly the attempt's (§13.4).
+func (s *Sender) adopt(ctx context.Context, att store.Attempt, batch paypal.Batch, batchID string) (Outcome, error) {
 	bs, err := s.pp.GetBatch(ctx, batchID)
 	if err != nil {
-		att.Status, att.LastError = store.AttemptUnknown, "duplicate answer; linked batch unreadable: "+errText(err)
-		return OutcomeUnknown, s.store.SaveAttempt(ctx, &att)
-	}
-	var batch paypal.Batch
-	if err := json.Unmarshal([]byte(att.Request), &batch); err != nil {
-		return s.manual(ctx, att, "frozen request unreadable: "+err.Error())
+		s.noteRetryAfter(err)
+		return s.reopen(ctx, att, store.AttemptUnknown, OutcomeUnknown, "duplicate answer; linked batch unreadable: "+errText(err))
 	}
 	if err := bs.Matches(batch); err != nil {
 		return s.manual(ctx, att, "duplicate answer links a batch that does not match the attempt: "+err.Error())
@@ -247,134 +438,131 @@ func (s *Sender) adopt(ctx context.Context, att store.Attempt, batchID string) (
 	return s.accept(ctx, att, batchID, "adopted through duplicate answer")
 }
 
+// accept binds the attempt to PayPal's batch and moves the award to sent.
+// It also applies to attempts in manual reconciliation whose batch a
+// person or a webhook identified.
 func (s *Sender) accept(ctx context.Context, att store.Attempt, batchID, note string) (Outcome, error) {
+	out := OutcomeAccepted
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		cur, err := tx.Attempt(att.SenderBatchID)
+		cur, a, err := tx.LockAttempt(att.SenderBatchID)
 		if err != nil {
 			return err
 		}
 		if cur.PayoutBatchID != "" && cur.PayoutBatchID != batchID {
-			return fmt.Errorf("attempt %s already bound to batch %s, PayPal now says %s: %w", att.SenderBatchID, cur.PayoutBatchID, batchID, models.ErrConflict)
+			return fmt.Errorf("attempt %s already bound to batch %s, PayPal now says %s: %w", cur.SenderBatchID, cur.PayoutBatchID, batchID, models.ErrConflict)
 		}
-		att.Status, att.PayoutBatchID, att.LastError = store.AttemptAccepted, batchID, ""
-		if err := tx.SaveAttempt(&att); err != nil {
+		if !cur.Status.Open() && cur.Status != store.AttemptManual {
+			out = OutcomeSkipped // already accepted or settled
+			return nil
+		}
+		cur.Status, cur.PayoutBatchID, cur.LastError = store.AttemptAccepted, batchID, ""
+		if err := tx.SaveAttempt(&cur); err != nil {
 			return err
 		}
-		a, err := tx.Award(att.AwardID)
-		if err != nil {
+		if err := tx.SetAttemptLease(cur.SenderBatchID, time.Time{}); err != nil {
 			return err
 		}
-		if a.State != models.StateSending || a.Attempt != att.Attempt {
-			return nil // already moved on (another worker, a webhook)
+		if a.Attempt != cur.Attempt || (a.State != models.StateSending && a.State != models.StateNeedsReconciliation) {
+			return nil
 		}
 		return tx.Transition(&a, models.StateSent, note, ledger.Draft{
-			IdempotencyKey: "award/" + a.ID + "/sent/" + att.SenderBatchID,
+			IdempotencyKey: fmt.Sprintf("award/%s/sent/%s/v%d", a.ID, cur.SenderBatchID, a.Version),
 			Actor:          s.cfg.Actor, EffectiveAt: tx.Now(),
-			Data: map[string]string{"sender_batch_id": att.SenderBatchID, "payout_batch_id": batchID},
+			Data: map[string]string{"sender_batch_id": cur.SenderBatchID, "payout_batch_id": batchID},
 		}, nil)
 	})
 	if err != nil {
 		return OutcomeSkipped, err
 	}
-	s.log.InfoContext(ctx, "payout accepted", slog.String("award_id", att.AwardID),
-		slog.String("sender_batch_id", att.SenderBatchID), slog.String("payout_batch_id", batchID))
-	return OutcomeAccepted, nil
+	if out == OutcomeAccepted {
+		s.log.InfoContext(ctx, "payout accepted", slog.String("award_id", att.AwardID),
+			slog.String("sender_batch_id", att.SenderBatchID), slog.String("payout_batch_id", batchID))
+	}
+	return out, nil
 }
 
 // rejected records PayPal's definitive refusal: nothing was created, the
-// money returns to payable and the award is failed for finance to fix.
+// money returns to payable and the award is failed for finance to fix and
+// retry (bountypay payout retry) or cancel.
 func (s *Sender) rejected(ctx context.Context, att store.Attempt, why string) (Outcome, error) {
+	out := OutcomeFailed
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		att.Status, att.LastError = store.AttemptRejected, why
-		if err := tx.SaveAttempt(&att); err != nil {
-			return err
-		}
-		a, err := tx.Award(att.AwardID)
+		cur, a, err := tx.LockAttempt(att.SenderBatchID)
 		if err != nil {
 			return err
 		}
-		if a.State != models.StateSending || a.Attempt != att.Attempt {
+		if !cur.Status.Open() {
+			out = OutcomeSkipped
 			return nil
 		}
-		return tx.Transition(&a, models.StateFailed, "PayPal refused the payout: "+why, ledger.Draft{
-			IdempotencyKey: "award/" + a.ID + "/void/" + att.SenderBatchID,
+		cur.Status, cur.LastError = store.AttemptRejected, why
+		if err := tx.SaveAttempt(&cur); err != nil {
+			return err
+		}
+		if err := tx.SetAttemptLease(cur.SenderBatchID, time.Time{}); err != nil {
+			return err
+		}
+		if a.State != models.StateSending || a.Attempt != cur.Attempt {
+			return nil
+		}
+		d := ledger.Draft{
+			IdempotencyKey: "award/" + a.ID + "/void/" + cur.SenderBatchID,
 			Kind:           ledger.KindSendVoided, Actor: s.cfg.Actor, EffectiveAt: tx.Now(),
 			Postings: ledger.VoidPostings(&a),
-			Data:     map[string]string{"sender_batch_id": att.SenderBatchID},
-		}, nil)
+			Data:     map[string]string{"sender_batch_id": cur.SenderBatchID, "channel": cur.Channel},
+		}
+		if cur.Channel == ChannelEntitlement {
+			d.Kind, d.Postings = ledger.KindStateChanged, nil // nothing was moved at send start
+		}
+		return tx.Transition(&a, models.StateFailed, "refused: "+why, d, nil)
 	})
 	if err != nil {
 		return OutcomeSkipped, err
 	}
-	return OutcomeFailed, nil
+	return out, nil
 }
 
 // manual hands the attempt to finance: the award waits in
 // needs_reconciliation and is never re-sent automatically.
 func (s *Sender) manual(ctx context.Context, att store.Attempt, why string) (Outcome, error) {
+	out := OutcomeManual
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		att.Status, att.LastError = store.AttemptManual, why
-		if err := tx.SaveAttempt(&att); err != nil {
-			return err
-		}
-		a, err := tx.Award(att.AwardID)
+		cur, a, err := tx.LockAttempt(att.SenderBatchID)
 		if err != nil {
 			return err
 		}
-		if a.Attempt != att.Attempt || !models.CanTransition(a.State, models.StateNeedsReconciliation) {
+		if !cur.Status.Open() {
+			out = OutcomeSkipped
 			return nil
 		}
-		return tx.Transition(&a, models.StateNeedsReconciliation, why, ledger.Draft{
-			IdempotencyKey: "award/" + a.ID + "/manual/" + att.SenderBatchID,
-			Actor:          s.cfg.Actor, EffectiveAt: tx.Now(),
-			Data: map[string]string{"sender_batch_id": att.SenderBatchID},
-		}, nil)
+		return s.manualTx(tx, &cur, &a, why)
 	})
 	if err != nil {
 		return OutcomeSkipped, err
 	}
-	s.log.ErrorContext(ctx, "payout needs manual reconciliation", slog.String("award_id", att.AwardID),
-		slog.String("sender_batch_id", att.SenderBatchID))
-	return OutcomeManual, nil
+	if out == OutcomeManual {
+		s.log.ErrorContext(ctx, "payout needs manual reconciliation", slog.String("award_id", att.AwardID),
+			slog.String("sender_batch_id", att.SenderBatchID))
+	}
+	return out, nil
 }
 
-// GrantPass gives a cleared pass award one code from the pool, exactly
-// once: award, code and ledger change in one transaction.
-func (s *Sender) GrantPass(ctx context.Context, awardID string) (Outcome, error) {
-	out := OutcomeGranted
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		a, err := tx.Award(awardID)
-		if err != nil {
-			return err
-		}
-		if a.Kind != models.AwardPlexPass || a.State != models.StateCleared {
-			out = OutcomeSkipped
-			return nil
-		}
-		codeID, _, err := tx.AssignPassCode(a.ID)
-		if errors.Is(err, models.ErrNotFound) {
-			out = OutcomeNoStock
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		n := a.Attempt + 1
-		now := tx.Now()
-		if err := tx.Transition(&a, models.StateSending, "", ledger.Draft{
-			IdempotencyKey: fmt.Sprintf("award/%s/grant-start/%d", a.ID, n),
-			Actor:          s.cfg.Actor, EffectiveAt: now,
-		}, func(a *models.Award) { a.Attempt = n }); err != nil {
-			return err
-		}
-		return tx.Transition(&a, models.StateGranted, "", ledger.Draft{
-			IdempotencyKey: fmt.Sprintf("award/%s/granted/%d", a.ID, n),
-			Kind:           ledger.KindGranted, Actor: s.cfg.Actor, EffectiveAt: now,
-			Postings: ledger.GrantedPostings(&a),
-			Data:     map[string]string{"pass_code_id": fmt.Sprint(codeID), "channel": "pass_code"},
-		}, nil)
-	})
-	return out, err
+func (s *Sender) manualTx(tx *store.Tx, cur *store.Attempt, a *models.Award, why string) error {
+	cur.Status, cur.LastError = store.AttemptManual, why
+	if err := tx.SaveAttempt(cur); err != nil {
+		return err
+	}
+	if err := tx.SetAttemptLease(cur.SenderBatchID, time.Time{}); err != nil {
+		return err
+	}
+	if a.Attempt != cur.Attempt || !models.CanTransition(a.State, models.StateNeedsReconciliation) {
+		return nil
+	}
+	return tx.Transition(a, models.StateNeedsReconciliation, why, ledger.Draft{
+		IdempotencyKey: fmt.Sprintf("award/%s/manual/%s/v%d", a.ID, cur.SenderBatchID, a.Version),
+		Actor:          s.cfg.Actor, EffectiveAt: tx.Now(),
+		Data: map[string]string{"sender_batch_id": cur.SenderBatchID},
+	}, nil)
 }
 
 func errText(err error) string {

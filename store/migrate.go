@@ -180,7 +180,28 @@ CREATE TABLE ledger_entries (
 );
 --
 CREATE INDEX ledger_entries_award ON ledger_entries (award_id)`},
-	{2, "ledger append-only triggers", ""},             // dialect-specific, see appendOnlySQL
+	{2, "ledger append-only triggers", ""}, // dialect-specific, see appendOnlySQL
+	{3, "payout attempt lease and poll time, webhook events", `
+ALTER TABLE payout_attempts ADD COLUMN lease_until {{ts}};
+--
+ALTER TABLE payout_attempts ADD COLUMN last_polled_at {{ts}};
+--
+CREATE INDEX payout_attempts_batch ON payout_attempts (payout_batch_id);
+--
+CREATE INDEX payout_attempts_item ON payout_attempts (payout_item_id);
+--
+CREATE TABLE webhook_events (
+  event_id TEXT PRIMARY KEY,
+  event_type TEXT NOT NULL,
+  resource_id TEXT NOT NULL DEFAULT '',
+  sender_batch_id TEXT NOT NULL DEFAULT '',
+  transmission_id TEXT NOT NULL DEFAULT '',
+  create_time {{ts}},
+  received_at {{ts}} NOT NULL,
+  processed_at {{ts}},
+  outcome TEXT NOT NULL DEFAULT '',
+  deliveries INTEGER NOT NULL DEFAULT 1
+)`},
 	{4, "ledger heads, sealed periods, tax forms", ""}, // dialect-specific, see financeSQL in ledger_schema.go
 }
 

@@ -5,71 +5,98 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/store"
 )
 
+// maxBackoffWait is the longest PayPal Retry-After a run waits out; a
+// longer one stops sending until the next run.
+const maxBackoffWait = 10 * time.Second
+
 // send resumes attempts whose outcome is open, then starts new ones for
-// cleared awards, within the safety switches.
+// cleared awards, within the safety switches: the kill switch stops every
+// send and grant; the per-item maximum keeps large awards for finance; the
+// per-run cap bounds the total submitted per currency in this run
+// (resubmissions included); PayPal's Retry-After is honoured.
 func (r *Runner) send(ctx context.Context, res *Result) error {
-	// 1. Attempts written ahead but not known to PayPal's answer: resend
-	// the identical request (PayPal deduplicates sender_batch_id).
-	open, err := r.store.AttemptsByStatus(ctx, 0, store.AttemptPending, store.AttemptUnknown, store.AttemptDeferred)
+	spent := map[string]int64{}
+	stopped := false // PayPal asked us to back off for longer than we wait
+
+	// 1. Attempts written ahead whose outcome is open: resend the
+	// identical request (PayPal deduplicates sender_batch_id; the
+	// entitlement service its grant id).
+	open, err := r.store.OpenAttempts(ctx, r.now(), 0)
 	if err != nil {
 		return err
 	}
 	for _, att := range open {
-		if att.Channel != "paypal" {
+		if why := r.blocked(att.Channel); why != "" {
+			res.Waiting = append(res.Waiting, att.AwardID+": "+why)
 			continue
 		}
-		if !r.cfg.PayPalConfigured {
-			res.Waiting = append(res.Waiting, att.AwardID+": "+noPayPal)
-			continue
-		}
-		if r.cfg.KillSwitch {
-			res.Waiting = append(res.Waiting, att.AwardID+": kill switch on")
-			continue
+		if att.Channel == payout.ChannelPayPal {
+			if stopped || r.backoff(ctx) {
+				stopped = true
+				res.Waiting = append(res.Waiting, att.AwardID+": PayPal asked to slow down (429); resent next run")
+				continue
+			}
+			if why := r.overRunCap(att.Currency, att.AmountMinor, spent); why != "" {
+				res.Waiting = append(res.Waiting, att.AwardID+": "+why)
+				continue
+			}
+			spent[att.Currency] += att.AmountMinor
 		}
 		out, err := r.sender.Submit(ctx, att)
-		r.count(res, out, err)
+		r.count(ctx, res, att.AwardID, out, err)
 	}
+
 	// 2. New attempts for cleared awards.
 	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateCleared}})
 	if err != nil {
 		return err
 	}
-	spent := map[string]int64{}
 	for _, a := range awards {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		switch a.Kind {
 		case models.AwardPlexPass:
-			out, err := r.sender.GrantPass(ctx, a.ID)
-			if err != nil {
-				res.Errors++
-				r.log.ErrorContext(ctx, "pass grant failed", slog.String("award_id", a.ID), slog.Any("err", err))
-				continue
-			}
-			switch out {
-			case payout.OutcomeGranted:
-				res.Granted++
-			case payout.OutcomeNoStock:
-				res.NoPassCodes++
-				res.Waiting = append(res.Waiting, a.ID+": no Plex Pass codes left (bountypay passes import)")
-			}
-		case models.AwardOther:
-			res.Waiting = append(res.Waiting, a.ID+": awaiting hand-over by the program team (bountypay award fulfil)")
-		case models.AwardMoney:
 			if r.cfg.KillSwitch {
 				res.Waiting = append(res.Waiting, a.ID+": kill switch on")
 				continue
 			}
-			if !r.cfg.PayPalConfigured {
-				res.Waiting = append(res.Waiting, a.ID+": "+noPayPal)
+			out, err := r.sender.Grant(ctx, a.ID)
+			if errors.Is(err, models.ErrInvalid) {
+				res.Waiting = append(res.Waiting, a.ID+": "+err.Error())
+				continue
+			}
+			if out == payout.OutcomeNoStock {
+				res.NoPassCodes++
+				res.Waiting = append(res.Waiting, a.ID+": no Plex Pass codes left (bountypay passes import)")
+				continue
+			}
+			r.count(ctx, res, a.ID, out, err)
+		case models.AwardOther:
+			res.Waiting = append(res.Waiting, a.ID+": awaiting hand-over by the program team (bountypay award fulfil)")
+		case models.AwardMoney:
+			if why := r.blocked(payout.ChannelPayPal); why != "" {
+				res.Waiting = append(res.Waiting, a.ID+": "+why)
+				continue
+			}
+			if err := payout.CheckSendable(a); err != nil {
+				res.Waiting = append(res.Waiting, a.ID+": refused before sending: "+err.Error())
 				continue
 			}
 			if why := r.capped(a, spent); why != "" {
 				res.Waiting = append(res.Waiting, a.ID+": "+why)
+				continue
+			}
+			if stopped || r.backoff(ctx) {
+				stopped = true
+				res.Waiting = append(res.Waiting, a.ID+": PayPal asked to slow down (429); sent next run")
 				continue
 			}
 			att, err := r.sender.StartMoney(ctx, a.ID)
@@ -87,27 +114,70 @@ func (r *Runner) send(ctx context.Context, res *Result) error {
 			}
 			spent[a.Amount.Currency] += a.Amount.Minor
 			out, err := r.sender.Submit(ctx, att)
-			r.count(res, out, err)
+			r.count(ctx, res, a.ID, out, err)
 		}
 	}
 	return nil
 }
 
-// capped says why an award may not be sent in this run, or "".
-func (r *Runner) capped(a models.Award, spent map[string]int64) string {
-	if max, ok := r.cfg.MaxItem[a.Amount.Currency]; ok && a.Amount.Minor > max {
-		return fmt.Sprintf("%s is above the per-item maximum of %s", a.Amount, models.Money{Minor: max, Currency: a.Amount.Currency})
-	}
-	if max, ok := r.cfg.RunCap[a.Amount.Currency]; ok && spent[a.Amount.Currency]+a.Amount.Minor > max {
-		return fmt.Sprintf("per-run cap of %s reached", models.Money{Minor: max, Currency: a.Amount.Currency})
+// blocked says why nothing may be sent on channel now, or "".
+func (r *Runner) blocked(channel string) string {
+	switch {
+	case r.cfg.KillSwitch:
+		return "kill switch on"
+	case channel == payout.ChannelPayPal && !r.cfg.PayPalConfigured:
+		return noPayPal
+	case channel == payout.ChannelEntitlement && !r.sender.GrantsByEntitlement():
+		return "entitlement grant in progress but no entitlement service is configured (PLEX_ENTITLEMENT_URL)"
+	case channel != payout.ChannelPayPal && channel != payout.ChannelEntitlement:
+		return "attempt on channel " + channel + " cannot be resumed"
 	}
 	return ""
 }
 
-func (r *Runner) count(res *Result, out payout.Outcome, err error) {
+// backoff waits out a short PayPal Retry-After and reports whether a longer
+// one stops sending for this run.
+func (r *Runner) backoff(ctx context.Context) bool {
+	d := r.sender.Backoff()
+	if d <= 0 {
+		return false
+	}
+	if d > maxBackoffWait {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// capped says why an award may not be sent in this run, or "".
+func (r *Runner) capped(a models.Award, spent map[string]int64) string {
+	if max, ok := r.cfg.MaxItem[a.Amount.Currency]; ok && a.Amount.Minor > max {
+		return fmt.Sprintf("%s is above the per-item maximum of %s: finance decides", a.Amount, models.Money{Minor: max, Currency: a.Amount.Currency})
+	}
+	return r.overRunCap(a.Amount.Currency, a.Amount.Minor, spent)
+}
+
+// overRunCap says why minor more units of currency would exceed the run
+// cap, or "".
+func (r *Runner) overRunCap(currency string, minor int64, spent map[string]int64) string {
+	if max, ok := r.cfg.RunCap[currency]; ok && spent[currency]+minor > max {
+		return fmt.Sprintf("per-run cap of %s reached; sent next run", models.Money{Minor: max, Currency: currency})
+	}
+	return ""
+}
+
+func (r *Runner) count(ctx context.Context, res *Result, awardID string, out payout.Outcome, err error) {
 	if err != nil {
 		res.Errors++
-		r.log.Error("payout submit failed", slog.Any("err", err))
+		if !errors.Is(err, context.Canceled) {
+			r.log.ErrorContext(ctx, "payout submit failed", slog.String("award_id", awardID), slog.Any("err", err))
+		}
 		return
 	}
 	switch out {
@@ -121,53 +191,102 @@ func (r *Runner) count(res *Result, out payout.Outcome, err error) {
 		res.SendFailed++
 	case payout.OutcomeManual:
 		res.Manual++
+	case payout.OutcomeGranted:
+		res.Granted++
+	case payout.OutcomeNoStock:
+		res.NoPassCodes++
+	case payout.OutcomeBusy:
+		res.Waiting = append(res.Waiting, awardID+": another worker is sending it")
 	}
 }
 
 const noPayPal = "PayPal is not configured (set PAYPAL_API_BASE, PAYPAL_CLIENT_ID, PAYPAL_SECRET)"
 
-// reconcile polls every accepted attempt.
+// reconcile polls every accepted attempt and sweeps paid ones for
+// refunds and reversals (payout.Sender.AttemptsToPoll).
 func (r *Runner) reconcile(ctx context.Context, res *Result) error {
 	if !r.cfg.PayPalConfigured {
 		return nil
 	}
-	atts, err := r.store.AttemptsByStatus(ctx, 0, store.AttemptAccepted)
+	atts, err := r.sender.AttemptsToPoll(ctx)
 	if err != nil {
 		return err
 	}
 	for _, att := range atts {
-		before, err := r.store.Award(ctx, att.AwardID)
-		if err != nil {
-			return err
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		state, err := r.sender.Reconcile(ctx, att)
+		if r.backoff(ctx) {
+			r.log.WarnContext(ctx, "reconcile stopped: PayPal asked to slow down")
+			return nil
+		}
+		from, to, err := r.sender.Reconcile(ctx, att)
 		if err != nil {
 			res.Errors++
 			r.log.WarnContext(ctx, "reconcile failed", slog.String("award_id", att.AwardID), slog.Any("err", err))
 			continue
 		}
-		if state != "" && state != before.State {
-			res.Reconciled[state]++
+		if to != "" && to != from {
+			res.Reconciled[to]++
 		}
 	}
 	return nil
 }
 
-// dryRun reports what a run would send, changing nothing.
+// dryRun reports what a run would send, changing and sending nothing:
+// open attempts that would be resent and cleared awards that would be
+// sent, with the safety switches applied; everything held back is listed
+// in Waiting with why.
 func (r *Runner) dryRun(ctx context.Context, res Result) (Result, error) {
-	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateCleared}})
-	if err != nil {
-		return res, err
-	}
 	if _, _, err := r.screener.Current(ctx); err != nil {
 		res.ListProblem = err.Error()
 		return res, nil
 	}
 	spent := map[string]int64{}
+	open, err := r.store.OpenAttempts(ctx, r.now(), 0)
+	if err != nil {
+		return res, err
+	}
+	for _, att := range open {
+		if why := r.blocked(att.Channel); why != "" {
+			res.Waiting = append(res.Waiting, att.AwardID+": "+why)
+			continue
+		}
+		if att.Channel == payout.ChannelPayPal {
+			if why := r.overRunCap(att.Currency, att.AmountMinor, spent); why != "" {
+				res.Waiting = append(res.Waiting, att.AwardID+": "+why)
+				continue
+			}
+			spent[att.Currency] += att.AmountMinor
+		}
+		a, err := r.store.Award(ctx, att.AwardID)
+		if err != nil {
+			return res, err
+		}
+		res.WouldSend = append(res.WouldSend, a)
+		res.Waiting = append(res.Waiting, fmt.Sprintf("%s: would resend attempt %d (%s, %s) identically", a.ID, att.Attempt, att.SenderBatchID, att.Status))
+	}
+	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateCleared}})
+	if err != nil {
+		return res, err
+	}
 	for _, a := range awards {
-		if a.Kind == models.AwardMoney {
+		switch a.Kind {
+		case models.AwardOther:
+			res.Waiting = append(res.Waiting, a.ID+": awaiting hand-over by the program team (bountypay award fulfil)")
+			continue
+		case models.AwardPlexPass:
 			if r.cfg.KillSwitch {
 				res.Waiting = append(res.Waiting, a.ID+": kill switch on")
+				continue
+			}
+		case models.AwardMoney:
+			if why := r.blocked(payout.ChannelPayPal); why != "" {
+				res.Waiting = append(res.Waiting, a.ID+": "+why)
+				continue
+			}
+			if err := payout.CheckSendable(a); err != nil {
+				res.Waiting = append(res.Waiting, a.ID+": refused before sending: "+err.Error())
 				continue
 			}
 			if why := r.capped(a, spent); why != "" {
