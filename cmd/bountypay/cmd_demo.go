@@ -6,7 +6,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -42,13 +45,27 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	fmt.Fprintf(w, "bountypay demo: database %s\n\n", st.Where)
 
 	// 1. The local PayPal.
+	// Its state lives beside the database, so a second demo finds the
+	// batches of the first (an unclaimed payment is still PayPal's).
 	sb := paypalsandbox.New(paypalsandbox.Config{Logger: a.log})
+	defer sb.Close()
+	if err := os.MkdirAll(a.opts.dataDir, 0o700); err != nil {
+		return err
+	}
+	statePath := filepath.Join(a.opts.dataDir, "paypal-sandbox.json")
+	if err := sb.LoadStateFile(statePath); err != nil {
+		return fmt.Errorf("demo: %s: %w", statePath, err)
+	}
+	defer func() {
+		if err := sb.SaveStateFile(statePath); err != nil {
+			a.log.Error("demo: save sandbox state", slog.Any("err", err))
+		}
+	}()
 	base, err := sb.Start("127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	defer sb.Close()
-	fmt.Fprintf(w, "1. local PayPal sandbox on %s\n", base)
+	fmt.Fprintf(w, "1. local PayPal sandbox on %s (state in %s)\n", base, statePath)
 
 	// 2. The bundled sample sanctions list.
 	files := map[string][]byte{}
