@@ -47,7 +47,7 @@ func engines(t *testing.T, fn func(t *testing.T, c *cli)) {
 		fn(t, &cli{t: t, env: map[string]string{"BOUNTYPAY_DATA": t.TempDir()}})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		fn(t, &cli{t: t, env: map[string]string{"DATABASE_URL": pgtest.URL(t)}})
+		fn(t, &cli{t: t, env: map[string]string{"DATABASE_URL": pgtest.URL(t), "BOUNTYPAY_DATA": t.TempDir()}})
 	})
 }
 
