@@ -54,7 +54,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.log.ErrorContext(runCtx, "scheduled run failed", slog.Any("err", err))
 			return
 		}
-		s.log.InfoContext(runCtx, "scheduled run done", slog.Int("sent", res.Sent), slog.Int("granted", res.Granted),
+		lvl := slog.LevelDebug
+		if res.ReportsDecided+res.Screened+res.Sent+res.Granted+res.Errors+len(res.Reconciled) > 0 {
+			lvl = slog.LevelInfo // log a tick only when something happened
+		}
+		s.log.Log(runCtx, lvl, "scheduled run done", slog.Int("sent", res.Sent), slog.Int("granted", res.Granted),
 			slog.Int("errors", res.Errors), slog.Duration("took", time.Since(start)))
 	}
 	c := cron.New(
