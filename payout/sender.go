@@ -309,7 +309,7 @@ func (s *Sender) claim(ctx context.Context, senderBatchID string) (cur store.Att
 				slog.String("sender_batch_id", cur.SenderBatchID), slog.String("state", string(a.State)))
 			return nil
 		}
-		now := tx.Now()
+		now := s.now()
 		times, err := tx.AttemptTimes(senderBatchID)
 		if err != nil {
 			return err

@@ -128,7 +128,7 @@ func (s *Store) AttemptByPayoutItem(ctx context.Context, payoutItemID string) (A
 }
 
 // OpenAttempts lists attempts that must be (re-)sent, oldest first, that
-// nobody holds a lease on at now. channel filters when not empty.
+// nobody holds a lease on at now.
 func (s *Store) OpenAttempts(ctx context.Context, now time.Time, limit int) ([]Attempt, error) {
 	var out []Attempt
 	q := s.db.WithContext(ctx).Where("status IN ?", OpenAttemptStatuses()).
@@ -181,4 +181,24 @@ func utcPtr(t *time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// AttemptsForAward lists an award's attempts in order, inside the
+// transaction.
+func (tx *Tx) AttemptsForAward(awardID string) ([]Attempt, error) {
+	var out []Attempt
+	if err := tx.db.Where("award_id = ?", awardID).Order("attempt").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list attempts: %w", err)
+	}
+	return out, nil
+}
+
+// CurrentAttempt reads the award's attempt number n inside the
+// transaction. Errors: models.ErrNotFound.
+func (tx *Tx) CurrentAttempt(awardID string, n int) (Attempt, error) {
+	var a Attempt
+	if err := tx.db.Where("award_id = ? AND attempt = ?", awardID, n).Take(&a).Error; err != nil {
+		return Attempt{}, translate(err, fmt.Sprintf("attempt %d of award %s", n, awardID))
+	}
+	return a, nil
 }
