@@ -123,25 +123,33 @@ type runnerOpts struct {
 // newRunner wires a runner like cmd/bountypay's runner().
 func newRunner(t testing.TB, st *store.Store, pp payout.PayPal, o runnerOpts) (*worker.Runner, *payout.Sender) {
 	t.Helper()
-	decider, err := compliance.DefaultPolicySet()
+	r, s, err := buildRunner(st, pp, o, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, s
+}
+
+func buildRunner(st *store.Store, pp payout.PayPal, o runnerOpts, log *slog.Logger) (*worker.Runner, *payout.Sender, error) {
+	decider, err := compliance.DefaultPolicySet()
+	if err != nil {
+		return nil, nil, err
+	}
 	juris, err := compliance.DefaultJurisdictions()
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, err
 	}
 	pc := o.Payout
 	if pc.LeaseFor == 0 {
 		pc.LeaseFor = 3 * time.Second
 	}
-	pc.Logger = testLogger(t)
+	pc.Logger = log
 	sender := payout.NewSender(pc, st, pp)
 	sc := worker.NewScreening(worker.ScreeningConfig{ReviewThreshold: 0.9}, st, juris, clearListBuilder)
 	wc := o.Worker
 	wc.PayPalConfigured = pp != nil
-	wc.Logger = testLogger(t)
-	return worker.NewRunner(wc, st, decider, sc, sender), sender
+	wc.Logger = log
+	return worker.NewRunner(wc, st, decider, sc, sender), sender, nil
 }
 
 // loadList makes a (fake) sanctions list current so that screening runs.
