@@ -1,0 +1,501 @@
+package compliance
+
+import (
+	"strings"
+	"sync"
+)
+
+// Name matching: a query name against one listed name.
+//
+// Both names are lists of normalised words. Query "units" are its words
+// plus every compound of 2–3 adjacent words (so "bin laden" meets
+// "binladen"); listed names carry the same compounds. Every pair of a
+// query unit and a listed unit gets a similarity (tokenSim; initials match
+// words with the same first letter; particles and legal forms match only
+// themselves). Pairs are then aligned greedily, best first, each word used
+// once, in any order. The score is
+//
+//	Σ c·sim / (Σ c + λq·(weight of unmatched query words) + λn·(weight of unmatched listed words))
+//
+// where c is the mean weight of the pair's words. Weights come from word
+// frequency in the list (generic words such as "company", "trading" or
+// "muhammad" weigh less), so an exact match scores 1.0 whatever the words,
+// a missing middle name costs little (λn), an extra given name in the query
+// costs more (λq), and a single rare word never makes a full match of a
+// longer listed name. A name scores 0 unless at least one pair of ordinary
+// words (not particles, legal forms or initials) matches.
+
+const (
+	lambdaQuery  = 0.35 // unmatched query words
+	lambdaListed = 0.5  // unmatched listed words
+	lambdaMiddle = 0.2  // unmatched listed middle names and patronymics
+	initialSim   = 0.9  // "v" against "vladimir"
+	particleW    = 0.25 // weight factor of particles
+	legalW       = 0.1  // weight of legal forms
+	initialW     = 0.3  // weight of initials
+	unknownW     = 1.0  // weight of a query word the list does not know
+	maxQueryToks = 16
+	// compoundMinSim is the least similarity at which joined words count
+	// ("binladen" for "bin laden"); below it they would add noise.
+	compoundMinSim = 0.95
+)
+
+// sameWords reports whether query and name have the same words (any
+// order); names made only of initials, particles or legal words match
+// this way.
+func sameWords(p *prepared, n *nameRec) bool {
+	if len(p.units) == 0 || len(p.toks) != len(n.toks) {
+		return false
+	}
+	var used uint32
+	for i := range p.toks {
+		id := p.units[i].exactID
+		found := false
+		for j, nid := range n.toks {
+			if used&(1<<j) == 0 && nid == id {
+				used |= 1 << j
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// qUnit is a query word or compound.
+type qUnit struct {
+	s       string
+	key     string
+	ascii   bool
+	kind    tokKind
+	mask    uint32 // query words covered
+	exactID int32  // vocabulary id of s, or -1
+	comp    bool
+	// alt is the spelling before variant folding ("mohamed" for
+	// "muhammad"), matched as well; "" when the same.
+	alt      string
+	altKey   string
+	altASCII bool
+}
+
+// prepared is one reading of a query, ready to match.
+type prepared struct {
+	toks  []string
+	kinds []tokKind
+	w     []float32 // weight per word
+	units []qUnit
+}
+
+func (ix *index) prepare(n normName) *prepared {
+	p := &prepared{toks: n.toks, kinds: n.kinds}
+	if len(p.toks) > maxQueryToks {
+		p.toks, p.kinds = p.toks[:maxQueryToks], p.kinds[:maxQueryToks]
+	}
+	p.w = make([]float32, len(p.toks))
+	for i, t := range p.toks {
+		id, ok := ix.byStr[t]
+		w := float32(unknownW) * lengthFactor(len(t))
+		if ok && ix.df[id] > 0 {
+			w = ix.weight[id]
+		}
+		p.w[i] = kindWeight(p.kinds[i], w)
+		u := qUnit{s: t, key: phoneticKey(t), ascii: isASCII(t), kind: p.kinds[i], mask: 1 << i, exactID: -1}
+		if ok {
+			u.exactID = id
+		}
+		if i < len(n.alts) && n.alts[i] != "" {
+			u.alt, u.altKey, u.altASCII = n.alts[i], phoneticKey(n.alts[i]), isASCII(n.alts[i])
+		}
+		p.units = append(p.units, u)
+	}
+	for start := range p.toks {
+		s := p.toks[start]
+		for l := 2; l <= maxCompound && start+l <= len(p.toks); l++ {
+			if p.kinds[start+l-1] == kindLegal || p.kinds[start] == kindLegal {
+				break
+			}
+			s += p.toks[start+l-1]
+			u := qUnit{s: s, key: phoneticKey(s), ascii: isASCII(s), kind: kindName, exactID: -1, comp: true}
+			for k := start; k < start+l; k++ {
+				u.mask |= 1 << k
+			}
+			if id, ok := ix.byStr[s]; ok {
+				u.exactID = id
+			}
+			p.units = append(p.units, u)
+		}
+	}
+	return p
+}
+
+func kindWeight(k tokKind, w float32) float32 {
+	switch k {
+	case kindParticle:
+		return w * particleW
+	case kindLegal:
+		return legalW
+	case kindInitial:
+		return initialW
+	}
+	return w
+}
+
+// retrievable reports whether a unit is looked up in the index. Particles,
+// legal forms and initials only ever add to a name found through another
+// word (a name matched only by them scores 0).
+func (u *qUnit) retrievable() bool { return u.kind == kindName }
+
+// simSource gives tokenSim(query unit, listed word id): from the per-query
+// table filled by the index lookups, or computed directly (full scan).
+type simSource struct {
+	ix   *index
+	sc   *scratch // nil: compute directly
+	p    *prepared
+	full bool
+}
+
+func (s *simSource) sim(u int, id int32) float32 {
+	if s.full {
+		q := &s.p.units[u]
+		if !q.ascii || !s.ix.ascii[id] {
+			if q.s == s.ix.strs[id] {
+				return 1
+			}
+			return 0
+		}
+		return float32(tokenSim(q.s, s.ix.strs[id], q.key, s.ix.keys[id]))
+	}
+	slot := s.sc.mark[id]
+	if slot == 0 {
+		return 0
+	}
+	return s.sc.rows[int(slot-1)*len(s.p.units)+u]
+}
+
+// pair is a candidate alignment of a query unit and a listed unit.
+type pair struct {
+	sim   float32
+	c     float32
+	qmask uint32
+	nmask uint32
+	u     int16   // query unit
+	v     int16   // listed unit: word index, or -1-compound index
+	extra float32 // added to the denominator when chosen (initials)
+}
+
+// nameScore scores prepared query p against listed name n. When detail is
+// non-nil it receives the chosen pairs.
+func (ix *index) nameScore(p *prepared, n *nameRec, src *simSource, buf []pair, detail *[]pair) (float64, []pair) {
+	pairs := buf[:0]
+	anchor := false
+	for ui := range p.units {
+		u := &p.units[ui]
+		var uw float32
+		for k := range p.toks {
+			if u.mask&(1<<k) != 0 {
+				uw += p.w[k]
+			}
+		}
+		for j, id := range n.toks {
+			nk := n.kinds[j]
+			var s float32
+			switch {
+			case u.kind == kindLegal || nk == kindLegal:
+				if u.kind == nk && u.exactID == id {
+					s = 1
+				}
+			case u.kind == kindParticle || nk == kindParticle:
+				if u.kind == nk && u.exactID == id {
+					s = 1
+				}
+			case u.kind == kindInitial || nk == kindInitial:
+				if u.comp {
+					break
+				}
+				ns := ix.strs[id]
+				if u.s == ns {
+					bw := kindWeight(nk, ix.weight[id])
+					pairs = append(pairs, pair{sim: 1, c: (uw + bw) / 2, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j)})
+				} else if u.s[0] == ns[0] {
+					// An initial stands for a word but proves little: the
+					// pair weighs as an initial, and the rest of the full
+					// word's weight counts as unmatched.
+					bw := kindWeight(nk, ix.weight[id])
+					var extra float32
+					if u.kind != kindInitial && uw > initialW {
+						extra = lambdaQuery * (uw - initialW)
+					}
+					if nk != kindInitial && bw > initialW {
+						extra = lambdaListed * (bw - initialW)
+					}
+					pairs = append(pairs, pair{sim: initialSim, c: initialW, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j), extra: extra})
+				}
+				continue
+			default:
+				s = src.sim(ui, id)
+				if alt := n.alts[j]; alt >= 0 {
+					s = max(s, src.sim(ui, alt))
+				}
+				if u.comp && s < compoundMinSim {
+					s = 0
+				}
+				if s > 0 {
+					anchor = true
+				}
+			}
+			if s > 0 {
+				bw := kindWeight(nk, ix.weight[id])
+				pairs = append(pairs, pair{sim: s, c: (uw + bw) / 2, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j)})
+			}
+		}
+		if u.comp || u.kind != kindName {
+			continue
+		}
+		for ci, c := range n.comps {
+			s := src.sim(ui, c.id)
+			if s < compoundMinSim {
+				continue
+			}
+			anchor = true
+			var bw float32
+			var m uint32
+			for k := int(c.start); k < int(c.start+c.n); k++ {
+				bw += kindWeight(n.kinds[k], ix.weight[n.toks[k]])
+				m |= 1 << k
+			}
+			pairs = append(pairs, pair{sim: s, c: (uw + bw) / 2, qmask: u.mask, nmask: m, u: int16(ui), v: int16(-1 - ci)})
+		}
+	}
+	if !anchor && !sameWords(p, n) {
+		return 0, pairs
+	}
+	// Greedy alignment: best similarity first; on ties, pairs covering
+	// fewer words first (plain words before compounds).
+	for i := 1; i < len(pairs); i++ {
+		for j := i; j > 0 && better(&pairs[j], &pairs[j-1]); j-- {
+			pairs[j], pairs[j-1] = pairs[j-1], pairs[j]
+		}
+	}
+	var qused, nused uint32
+	var num, den float32
+	for i := range pairs {
+		pr := &pairs[i]
+		if pr.qmask&qused != 0 || pr.nmask&nused != 0 {
+			continue
+		}
+		qused |= pr.qmask
+		nused |= pr.nmask
+		num += pr.c * pr.sim
+		den += pr.c + pr.extra
+		if detail != nil {
+			*detail = append(*detail, *pr)
+		}
+	}
+	if num == 0 {
+		return 0, pairs
+	}
+	for k := range p.toks {
+		if qused&(1<<k) == 0 {
+			den += lambdaQuery * p.w[k]
+		}
+	}
+	for j, id := range n.toks {
+		if nused&(1<<j) == 0 {
+			l := float32(lambdaListed)
+			if n.middle&(1<<j) != 0 {
+				l = lambdaMiddle
+			}
+			den += l * kindWeight(n.kinds[j], ix.weight[id])
+		}
+	}
+	score := float64(num / den)
+	if score > 0.99999 {
+		score = 1
+	}
+	return score, pairs
+}
+
+func better(a, b *pair) bool {
+	if a.sim != b.sim {
+		return a.sim > b.sim
+	}
+	return popcount(a.qmask)+popcount(a.nmask) < popcount(b.qmask)+popcount(b.nmask)
+}
+
+func popcount(x uint32) int {
+	n := 0
+	for x != 0 {
+		x &= x - 1
+		n++
+	}
+	return n
+}
+
+// scratch is per-query working memory, pooled.
+type scratch struct {
+	mark    []int32 // word id → slot+1 in rows
+	touched []int32
+	rows    []float32
+	counts  []uint8 // bigram counts per word id
+	cTouch  []int32
+	seen    []uint32 // name id → epoch
+	epoch   uint32
+	cands   []int32
+	pairs   []pair
+	gbuf    []uint32
+}
+
+func newScratchPool(ix *index) *sync.Pool {
+	return &sync.Pool{New: func() any {
+		return &scratch{
+			mark:   make([]int32, len(ix.strs)),
+			counts: make([]uint8, len(ix.strs)),
+			seen:   make([]uint32, len(ix.names)),
+		}
+	}}
+}
+
+// lookup fills sc with the similarity of every query unit to every listed
+// word or compound it can match, and returns the candidate names.
+func (ix *index) lookup(p *prepared, sc *scratch) []int32 {
+	stride := len(p.units)
+	sc.rows = sc.rows[:0]
+	sc.touched = sc.touched[:0]
+	record := func(ui int, id int32, s float32) {
+		slot := sc.mark[id]
+		if slot == 0 {
+			sc.touched = append(sc.touched, id)
+			for k := 0; k < stride; k++ {
+				sc.rows = append(sc.rows, 0)
+			}
+			slot = int32(len(sc.touched))
+			sc.mark[id] = slot
+		}
+		if r := &sc.rows[int(slot-1)*stride+ui]; s > *r {
+			*r = s
+		}
+	}
+	for ui := range p.units {
+		u := &p.units[ui]
+		if !u.retrievable() {
+			continue
+		}
+		if u.exactID >= 0 {
+			record(ui, u.exactID, 1)
+		}
+		if u.key != "" {
+			for _, id := range ix.byKey[u.key] {
+				if s := tokenSim(u.s, ix.strs[id], u.key, ix.keys[id]); s > 0 {
+					record(ui, id, float32(s))
+				}
+			}
+		}
+		if u.ascii && len(u.s) >= minFuzzyLen {
+			ix.fuzzy(u.s, u.key, sc, func(id int32, s float64) { record(ui, id, float32(s)) })
+		}
+		if u.alt != "" {
+			if id, ok := ix.byStr[u.alt]; ok {
+				record(ui, id, 1)
+			}
+			if u.altKey != "" {
+				for _, id := range ix.byKey[u.altKey] {
+					if s := tokenSim(u.alt, ix.strs[id], u.altKey, ix.keys[id]); s > 0 {
+						record(ui, id, float32(s))
+					}
+				}
+			}
+			if u.altASCII && len(u.alt) >= minFuzzyLen {
+				ix.fuzzy(u.alt, u.altKey, sc, func(id int32, s float64) { record(ui, id, float32(s)) })
+			}
+		}
+	}
+	// Candidate names: every name holding a matched word or compound.
+	sc.epoch++
+	if sc.epoch == 0 {
+		clear(sc.seen)
+		sc.epoch = 1
+	}
+	sc.cands = sc.cands[:0]
+	if !hasRetrievable(p.kinds) {
+		for _, ni := range ix.exact[strings.Join(p.toks, " ")] {
+			if sc.seen[ni] != sc.epoch {
+				sc.seen[ni] = sc.epoch
+				sc.cands = append(sc.cands, ni)
+			}
+		}
+	}
+	for _, id := range sc.touched {
+		for _, ni := range ix.post[id] {
+			if sc.seen[ni] != sc.epoch {
+				sc.seen[ni] = sc.epoch
+				sc.cands = append(sc.cands, ni)
+			}
+		}
+	}
+	return sc.cands
+}
+
+// release clears the per-query marks.
+func (sc *scratch) release() {
+	for _, id := range sc.touched {
+		sc.mark[id] = 0
+	}
+	sc.touched = sc.touched[:0]
+}
+
+// fuzzy calls fn for every listed word within editBudget edits of word w
+// (phonetic key key) with its tokenSim.
+func (ix *index) fuzzy(w, key string, sc *scratch, fn func(id int32, s float64)) {
+	lq := len(w)
+	if lq > maxFuzzyLen {
+		return
+	}
+	sc.gbuf = bigrams(w, sc.gbuf[:0])
+	minLen, maxLen := max(minFuzzyLen, lq-2), lq+2
+	sc.cTouch = sc.cTouch[:0]
+	for _, g := range sc.gbuf {
+		list := ix.grams[g]
+		// Lists are sorted by word length: skip to the window.
+		lo := searchLen(ix, list, minLen)
+		for _, id := range list[lo:] {
+			if len(ix.strs[id]) > maxLen {
+				break
+			}
+			if sc.counts[id] == 0 {
+				sc.cTouch = append(sc.cTouch, id)
+			}
+			if sc.counts[id] < 255 {
+				sc.counts[id]++
+			}
+		}
+	}
+	for _, id := range sc.cTouch {
+		c := int(sc.counts[id])
+		sc.counts[id] = 0
+		lv := len(ix.strs[id])
+		ml := max(lq, lv)
+		k := editBudget(min(lq, lv), ml)
+		if abs(lq-lv) > k || c < ml+1-3*k {
+			continue
+		}
+		if s := tokenSim(w, ix.strs[id], key, ix.keys[id]); s > 0 {
+			fn(id, s)
+		}
+	}
+}
+
+func searchLen(ix *index, list []int32, n int) int {
+	lo, hi := 0, len(list)
+	for lo < hi {
+		m := (lo + hi) / 2
+		if len(ix.strs[list[m]]) < n {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
