@@ -5,8 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/plex/bountypay/models"
@@ -119,7 +120,13 @@ func (p Posting) validate() error {
 // InputHash is the hash of a draft's content: everything an idempotent
 // replay must repeat exactly.
 func (d *Draft) InputHash() string {
-	var e encoder
+	h := d.inputSum()
+	return hex.EncodeToString(h[:])
+}
+
+func (d *Draft) inputSum() [32]byte {
+	e := getEncoder()
+	defer e.free()
 	e.str("input-v1")
 	e.str(string(d.Kind))
 	e.str(d.AwardID)
@@ -151,7 +158,13 @@ func Seal(d Draft, prevSeq int64, prevHash string, recordedAt time.Time) Entry {
 
 // ComputeHash recomputes the entry's hash from its content and PrevHash.
 func (e *Entry) ComputeHash() string {
-	var enc encoder
+	h := e.sum()
+	return hex.EncodeToString(h[:])
+}
+
+func (e *Entry) sum() [32]byte {
+	enc := getEncoder()
+	defer enc.free()
 	enc.str("entry-v1")
 	enc.str(e.PrevHash)
 	enc.int(e.Seq)
@@ -174,18 +187,69 @@ func (e *Entry) Draft() Draft {
 }
 
 // encoder is the canonical encoding: every value length-prefixed, so no two
-// different entries encode alike.
+// different entries encode alike. Buffers are pooled: verify encodes every
+// entry twice.
 type encoder struct{ buf []byte }
+
+var encoderPool = sync.Pool{New: func() any { return &encoder{buf: make([]byte, 0, 1024)} }}
+
+func getEncoder() *encoder { return encoderPool.Get().(*encoder) }
+
+func (e *encoder) free() {
+	if cap(e.buf) <= 64<<10 {
+		e.buf = e.buf[:0]
+		encoderPool.Put(e)
+	}
+}
 
 func (e *encoder) str(s string) {
 	e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(len(s)))
 	e.buf = append(e.buf, s...)
 }
 
-func (e *encoder) int(v int64) { e.str(strconv.FormatInt(v, 10)) }
+func (e *encoder) bytes(b []byte) {
+	e.buf = binary.BigEndian.AppendUint32(e.buf, uint32(len(b)))
+	e.buf = append(e.buf, b...)
+}
 
+func (e *encoder) int(v int64) {
+	var tmp [24]byte
+	e.bytes(strconv.AppendInt(tmp[:0], v, 10))
+}
+
+// time encodes t as "2006-01-02T15:04:05.000000Z" (UTC, microseconds).
 func (e *encoder) time(t time.Time) {
-	e.str(t.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000Z"))
+	t = t.UTC()
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	if y < 0 || y > 9999 {
+		var tmp [40]byte
+		e.bytes(t.Truncate(time.Microsecond).AppendFormat(tmp[:0], "2006-01-02T15:04:05.000000Z"))
+		return
+	}
+	us := t.Nanosecond() / 1000
+	var b [27]byte
+	put := func(at, width, v int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, 4, y)
+	b[4] = '-'
+	put(5, 2, int(mo))
+	b[7] = '-'
+	put(8, 2, d)
+	b[10] = 'T'
+	put(11, 2, h)
+	b[13] = ':'
+	put(14, 2, mi)
+	b[16] = ':'
+	put(17, 2, s)
+	b[19] = '.'
+	put(20, 6, us)
+	b[26] = 'Z'
+	e.bytes(b[:])
 }
 
 func (e *encoder) postings(ps []Posting) {
@@ -199,11 +263,15 @@ func (e *encoder) postings(ps []Posting) {
 }
 
 func (e *encoder) data(m map[string]string) {
-	keys := make([]string, 0, len(m))
+	var small [16]string
+	keys := small[:0]
+	if len(m) > len(small) {
+		keys = make([]string, 0, len(m))
+	}
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	e.int(int64(len(keys)))
 	for _, k := range keys {
 		e.str(k)
@@ -211,7 +279,11 @@ func (e *encoder) data(m map[string]string) {
 	}
 }
 
-func (e *encoder) sum() string {
-	h := sha256.Sum256(e.buf)
-	return hex.EncodeToString(h[:])
+func (e *encoder) sum() [32]byte { return sha256.Sum256(e.buf) }
+
+// hexEqual reports whether sum's lowercase hex is s, without allocating.
+func hexEqual(sum [32]byte, s string) bool {
+	var h [64]byte
+	hex.Encode(h[:], sum[:])
+	return string(h[:]) == s
 }

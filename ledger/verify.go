@@ -74,11 +74,11 @@ func CheckEntry(e *Entry) error {
 	if err := d.Validate(); err != nil {
 		return fail("%v", err)
 	}
-	if got := d.InputHash(); got != e.InputHash {
+	if !hexEqual(d.inputSum(), e.InputHash) {
 		return fail("input hash mismatch: content changed after it was recorded")
 	}
-	if got := e.ComputeHash(); got != e.Hash {
-		return fail("hash mismatch: stored %.12s…, computed %.12s…", e.Hash, got)
+	if !hexEqual(e.sum(), e.Hash) {
+		return fail("hash mismatch: stored %.12s…, computed %.12s…", e.Hash, e.ComputeHash())
 	}
 	return nil
 }
@@ -157,6 +157,14 @@ func (v *Verifier) ExpectHead(seq int64, hash string) {
 // Expect records an external anchor: entry seq must exist with this hash.
 // Finish reports an anchor beyond the last entry as missing entries.
 func (v *Verifier) Expect(seq int64, hash string) { v.expect[seq] = hash }
+
+// SizeHint tells the verifier how many entries to expect, so that its
+// key index is allocated once.
+func (v *Verifier) SizeHint(n int64) {
+	if v.Count == 0 && n > 0 && n < 1<<28 {
+		v.keys = make(map[[2]uint64]struct{}, n)
+	}
+}
 
 // SealedThrough is the end of the last sealed period seen (zero if none).
 func (v *Verifier) SealedThrough() time.Time { return v.sealedThrough }

@@ -145,47 +145,51 @@ func (s *Store) VerifyLedgerWith(ctx context.Context, o VerifyOptions) (*ledger.
 	for seq, h := range o.Anchors {
 		v.Expect(seq, h)
 	}
-	var opts *sql.TxOptions
-	if s.dialect == Postgres {
-		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
-	}
+	var head LedgerHead
+	var sealed string
 	var verr error
-	err := s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
-		var head LedgerHead
-		var sealed string
-		if err := db.Raw(`SELECT seq, hash, sealed_through FROM ledger_heads WHERE id = 1`).Row().
-			Scan(&head.Seq, &head.Hash, &sealed); err != nil {
-			return fmt.Errorf("ledger head: %w", err)
-		}
-		v.ExpectHead(head.Seq, head.Hash)
-		rows, err := db.Raw(`SELECT ` + ledgerColumns + ` FROM ledger_entries ORDER BY seq`).Rows()
+	if s.dialect == Postgres {
+		var err error
+		head, sealed, verr, err = s.verifyPostgres(ctx, v, o.Workers)
 		if err != nil {
-			return fmt.Errorf("read ledger: %w", err)
+			return v, err
 		}
-		defer rows.Close()
-		rs := newRowScanner(rows)
-		verr = ledger.VerifyParallel(ctx, v, o.Workers, rs.next, (*rawRow).decode)
-		if verr != nil {
-			return nil
-		}
-		verr = v.Finish()
-		if verr == nil && sealed == "" && len(v.Seals) > 0 {
-			verr = &ledger.VerifyError{Seq: v.Seals[len(v.Seals)-1].Seq, Reason: "the head anchor records no seal, but this seal entry exists"}
-		}
-		if verr == nil && sealed != "" {
-			// The head's sealed-through must be the last verified seal.
-			st, err := parseSealedThrough(sealed)
+	} else {
+		err := s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
+			if err := db.Raw(`SELECT seq, hash, sealed_through FROM ledger_heads WHERE id = 1`).Row().
+				Scan(&head.Seq, &head.Hash, &sealed); err != nil {
+				return fmt.Errorf("ledger head: %w", err)
+			}
+			v.ExpectHead(head.Seq, head.Hash)
+			v.SizeHint(head.Seq)
+			rows, err := db.Raw(`SELECT ` + ledgerColumns + ` FROM ledger_entries ORDER BY seq`).Rows()
 			if err != nil {
-				return err
+				return fmt.Errorf("read ledger: %w", err)
 			}
-			if n := len(v.Seals); n == 0 || !v.Seals[n-1].Period.End().Equal(st) {
-				verr = &ledger.VerifyError{Seq: head.Seq, Reason: fmt.Sprintf("head anchor says sealed through %s, the seal entries do not", sealed)}
-			}
+			defer rows.Close()
+			verr = ledger.VerifyParallel(ctx, v, o.Workers, newRowScanner(rows).next, (*rawRow).decode)
+			return nil
+		})
+		if err != nil {
+			return v, err
 		}
-		return nil
-	}, opts)
-	if err != nil {
-		return v, err
+	}
+	if verr != nil {
+		return v, verr
+	}
+	verr = v.Finish()
+	if verr == nil && sealed == "" && len(v.Seals) > 0 {
+		verr = &ledger.VerifyError{Seq: v.Seals[len(v.Seals)-1].Seq, Reason: "the head anchor records no seal, but this seal entry exists"}
+	}
+	if verr == nil && sealed != "" {
+		// The head's sealed-through must be the last verified seal.
+		st, err := parseSealedThrough(sealed)
+		if err != nil {
+			return v, err
+		}
+		if n := len(v.Seals); n == 0 || !v.Seals[n-1].Period.End().Equal(st) {
+			verr = &ledger.VerifyError{Seq: head.Seq, Reason: fmt.Sprintf("head anchor says sealed through %s, the seal entries do not", sealed)}
+		}
 	}
 	return v, verr
 }

@@ -50,6 +50,9 @@ type Config struct {
 	PayPalConfigured bool
 	NowFunc          func() time.Time
 	Logger           *slog.Logger
+
+	// Approval configures maker-checker (see ApprovalConfig; zero = defaults).
+	Approval ApprovalConfig
 }
 
 // Runner does one pass of the job.

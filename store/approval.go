@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/plex/bountypay/ledger"
+	"github.com/plex/bountypay/models"
+)
+
+// Approval is one maker-checker approval: a ledger entry of kind approval
+// whose actor is the approver, bound to the award content it approved.
+type Approval struct {
+	Seq         int64
+	AwardID     string
+	Approver    string
+	ContentHash string
+	Reason      string
+	At          time.Time
+}
+
+// Approvals lists an award's approvals, oldest first (of any content).
+func (tx *Tx) Approvals(awardID string) ([]Approval, error) { return approvals(tx.db, awardID) }
+
+// Approvals lists an award's approvals outside a transaction.
+func (s *Store) Approvals(ctx context.Context, awardID string) ([]Approval, error) {
+	return approvals(s.db.WithContext(ctx), awardID)
+}
+
+func approvals(db *gorm.DB, awardID string) ([]Approval, error) {
+	var rows []ledgerRow
+	if err := db.Where("award_id = ? AND kind = ?", awardID, string(ledger.KindApproval)).Order("seq").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read approvals of %s: %w", awardID, err)
+	}
+	out := make([]Approval, 0, len(rows))
+	for _, r := range rows {
+		e, err := r.entry()
+		if err != nil {
+			return nil, fmt.Errorf("approval entry %d: %w", r.Seq, err)
+		}
+		out = append(out, Approval{Seq: e.Seq, AwardID: e.AwardID, Approver: e.Actor,
+			ContentHash: e.Data[ledger.ApprovalContentHash], Reason: e.Data[ledger.ApprovalReason], At: e.EffectiveAt})
+	}
+	return out, nil
+}
+
+// Makers are the people who made an award: whoever imported its report and
+// whoever approved the report in triage. They cannot approve it.
+type Makers struct {
+	ImportedBy string
+	TriagedBy  string
+}
+
+// AwardMakers reads who imported and triaged the award's report.
+func (tx *Tx) AwardMakers(a *models.Award) (Makers, error) {
+	var r reportRow
+	if err := tx.db.Where("id = ?", a.ReportID).Take(&r).Error; err != nil {
+		return Makers{}, translate(err, "report "+a.ReportID)
+	}
+	st, err := r.stored()
+	if err != nil {
+		return Makers{}, err
+	}
+	return Makers{ImportedBy: r.ImportedBy, TriagedBy: st.ApprovedBy}, nil
+}
+
+// WindowTotal sums the awards of a researcher in one asset created within
+// [from, to], except rejected and cancelled ones: what counts towards the
+// approval threshold, so that splitting an award does not dodge it.
+func (tx *Tx) WindowTotal(researcherID string, kind models.AwardKind, currency string, from, to time.Time) (int64, []string, error) {
+	var rows []awardRow
+	q := tx.db.Where("researcher_id = ? AND kind = ? AND created_at >= ? AND created_at <= ? AND state NOT IN ?",
+		researcherID, string(kind), from, to, []string{string(models.StateRejected), string(models.StateCancelled)})
+	if kind == models.AwardMoney {
+		q = q.Where("currency = ?", currency)
+	}
+	if err := q.Order("created_at, id").Find(&rows).Error; err != nil {
+		return 0, nil, fmt.Errorf("awards of %s: %w", researcherID, err)
+	}
+	var total int64
+	ids := make([]string, 0, len(rows))
+	for _, r := range rows {
+		a := r.model()
+		if a.Kind == models.AwardMoney {
+			total += a.Amount.Minor
+		} else {
+			total++
+		}
+		ids = append(ids, a.ID)
+	}
+	return total, ids, nil
+}
+
+// Approve records one approval of an award's current content (a ledger
+// entry of kind approval). check validates the approver against the
+// award and its makers before anything is written.
+func (tx *Tx) Approve(a *models.Award, contentHash, approver, reason string) (ledger.Entry, error) {
+	e, _, err := tx.Append(ledger.ApprovalDraft(a.ID, contentHash, approver, reason, tx.Now()))
+	return e, err
+}
