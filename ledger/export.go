@@ -112,6 +112,9 @@ func (cw *CSVWriter) Write(e *Entry) error {
 	if f.ReportID == "" {
 		f.ReportID = e.Data["report_id"]
 	}
+	if f.ResearcherID == "" {
+		f.ResearcherID = e.Data["researcher_id"]
+	}
 	base := func(line int, account, debit, credit, asset, minor string) []string {
 		return []string{CSVSchemaVersion, strconv.FormatInt(e.Seq, 10), strconv.Itoa(line),
 			e.EffectiveAt.UTC().Format(time.RFC3339Nano), e.RecordedAt.UTC().Format(time.RFC3339Nano), string(e.Kind),

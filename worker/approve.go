@@ -164,9 +164,12 @@ func CheckApproval(tx *store.Tx, cfg ApprovalConfig, actor string, a *models.Awa
 			}
 		}
 		if len(st.Approvers) < cfg.Required {
-			st.Why = fmt.Sprintf("needs %d approvals, has %d: %s to %s within %s is at or above %s",
-				cfg.Required, len(st.Approvers), ledger.FormatUnits(st.Total, st.Asset)+" "+st.Asset, a.ResearcherID,
-				fmtDays(cfg.Window), ledger.FormatUnits(st.Threshold, st.Asset)+" "+st.Asset)
+			why := fmt.Sprintf("%s to %s within %s is at or above %s", ledger.FormatUnits(st.Total, st.Asset)+" "+st.Asset,
+				a.ResearcherID, fmtDays(cfg.Window), ledger.FormatUnits(st.Threshold, st.Asset)+" "+st.Asset)
+			if st.Threshold == 0 {
+				why = "no approval threshold is configured for " + st.Asset
+			}
+			st.Why = fmt.Sprintf("needs %d approvals, has %d: %s", cfg.Required, len(st.Approvers), why)
 		}
 	}
 	if cfg.HoldWithoutTaxForm && a.Kind == models.AwardMoney {

@@ -1,34 +1,47 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/store"
 )
 
 func cmdLedger(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || isHelp(args[0]) {
-		return subcommandHelp(a, args, "ledger needs a subcommand: list or verify")
+	if len(args) == 0 {
+		return &exitError{2, errors.New("ledger needs a subcommand: list, verify, seal, seals or export")}
 	}
 	switch args[0] {
 	case "list":
 		return ledgerList(ctx, a, args[1:])
 	case "verify":
 		return ledgerVerify(ctx, a, args[1:])
+	case "seal":
+		return ledgerSeal(ctx, a, args[1:])
+	case "seals":
+		return ledgerSeals(ctx, a, args[1:])
+	case "export":
+		return ledgerExport(ctx, a, args[1:])
 	}
-	return &exitError{2, fmt.Errorf("ledger: unknown subcommand %q (want list or verify)", args[0])}
+	return &exitError{2, fmt.Errorf("ledger: unknown subcommand %q (want list, verify, seal, seals or export)", args[0])}
 }
 
 func ledgerList(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("ledger list", "[flags]")
 	award := fs.String("award", "", "only entries of this award `id`")
 	from := fs.Int64("from", 1, "first sequence `number`")
-	if err := a.parse(fs, args); err != nil {
+	if err := a.parseMixed(fs, args); err != nil {
 		return err
 	}
 	st, err := a.store(ctx)
@@ -65,22 +78,271 @@ func ledgerList(ctx context.Context, a *app, args []string) error {
 	return tw.Flush()
 }
 
+// parseAnchor parses "SEQ:HASH".
+func parseAnchor(s string) (int64, string, error) {
+	seqS, h, ok := strings.Cut(s, ":")
+	seq, err := strconv.ParseInt(seqS, 10, 64)
+	if !ok || err != nil || seq < 1 || len(h) != 64 {
+		return 0, "", fmt.Errorf("--head %q: want SEQ:HASH (a 64-hex-digit hash): %w", s, models.ErrInvalid)
+	}
+	return seq, strings.ToLower(h), nil
+}
+
 func ledgerVerify(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("ledger verify", "[flags]")
-	if err := a.parse(fs, args); err != nil {
+	fs := a.flags("ledger verify", "[--file EXPORT.jsonl] [--head SEQ:HASH] [flags]")
+	file := fs.String("file", "", "verify an exported JSON Lines `file` (\"-\" for standard input) instead of the database; no database access needed")
+	var heads []string
+	fs.Func("head", "a `SEQ:HASH` published earlier (a seal, an earlier verify) that the chain must contain; repeatable", func(s string) error {
+		heads = append(heads, s)
+		return nil
+	})
+	quiet := fs.Bool("quiet", false, "print only the result line, not the balances")
+	if err := a.parseMixed(fs, args); err != nil {
+		return err
+	}
+	anchors := map[int64]string{}
+	for _, h := range heads {
+		seq, hash, err := parseAnchor(h)
+		if err != nil {
+			return &exitError{2, err}
+		}
+		anchors[seq] = hash
+	}
+	start := time.Now()
+	var v *ledger.Verifier
+	var err error
+	where := ""
+	if *file != "" {
+		v, err = verifyFile(ctx, a, *file, anchors)
+		where = *file
+	} else {
+		st, oerr := a.store(ctx)
+		if oerr != nil {
+			return oerr
+		}
+		v, err = st.VerifyLedgerWith(ctx, store.VerifyOptions{Anchors: anchors})
+		where = st.Where
+	}
+	if err != nil {
+		var ve *ledger.VerifyError
+		if errors.As(err, &ve) {
+			return &exitError{1, fmt.Errorf("ledger verify FAILED (%s): %w", where, err)}
+		}
+		return err
+	}
+	seq, head := v.Head()
+	took := time.Since(start)
+	rate := ""
+	if took > 0 && v.Count > 0 {
+		rate = fmt.Sprintf(", %.0f entries/s", float64(v.Count)/took.Seconds())
+	}
+	fmt.Fprintf(a.stdout, "ledger OK (%s): %d entries, chain verified to entry %d, head %d:%s (%s%s)\n",
+		where, v.Count, seq, seq, head, took.Round(time.Millisecond), rate)
+	if v.Partial {
+		fmt.Fprintf(a.stdout, "partial export from entry %d: its previous hash is trusted; balances and seal trial balances were not recomputed\n", v.FirstSeq)
+	}
+	for _, s := range v.Seals {
+		how := "trial balance recomputed"
+		if !s.Recomputed {
+			how = "trial balance not recomputed (partial)"
+		}
+		fmt.Fprintf(a.stdout, "seal %s at entry %d: head %d:%.16s…, %d trial-balance lines, %s\n",
+			s.Period, s.Seq, s.LastSeq, s.HeadHash, len(flatten(s.TrialBalance)), how)
+	}
+	if !*quiet && !v.Partial {
+		printBalances(a, v.Balances)
+	}
+	return nil
+}
+
+func verifyFile(ctx context.Context, a *app, name string, anchors map[int64]string) (*ledger.Verifier, error) {
+	var r io.Reader = a.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	v := ledger.NewVerifier()
+	v.AllowPartial = true
+	for seq, h := range anchors {
+		v.Expect(seq, h)
+	}
+	if err := ledger.VerifyJSONL(ctx, bufio.NewReaderSize(r, 1<<20), v); err != nil {
+		return v, err
+	}
+	return v, v.Finish()
+}
+
+func flatten(b ledger.Balances) []string {
+	var out []string
+	for acct, m := range b {
+		for asset, v := range m {
+			if v != 0 {
+				out = append(out, acct+" "+asset)
+			}
+		}
+	}
+	return out
+}
+
+func ledgerSeal(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("ledger seal", "YYYY-MM --by NAME [flags]")
+	by := fs.String("by", a.getenv("USER"), "`name` of the person sealing the month (env USER)")
+	if err := a.parseMixed(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &exitError{2, errors.New("ledger seal needs one month, like 2026-11")}
+	}
+	p, err := ledger.ParsePeriod(fs.Arg(0))
+	if err != nil {
+		return &exitError{2, err}
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := st.SealPeriod(ctx, p, *by)
+	if err != nil {
+		return err
+	}
+	info, err := ledger.ParseSeal(&e)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "sealed %s at entry %d (hash %s): %d trial-balance lines as of %s, after entry %d (%s)\n",
+		p, e.Seq, e.Hash, len(flatten(info.TrialBalance)), p.End().Format(time.RFC3339), info.LastSeq, info.HeadHash)
+	fmt.Fprintf(a.stdout, "publish this head so the month can be checked later: bountypay ledger verify --head %d:%s\n", e.Seq, e.Hash)
+	printBalances(a, info.TrialBalance)
+	return nil
+}
+
+func ledgerSeals(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("ledger seals", "[flags]")
+	if err := a.parseMixed(fs, args); err != nil {
 		return err
 	}
 	st, err := a.store(ctx)
 	if err != nil {
 		return err
 	}
-	v, err := st.VerifyLedger(ctx)
+	infos, es, err := st.Seals(ctx)
 	if err != nil {
-		return &exitError{1, fmt.Errorf("ledger verify FAILED: %w", err)}
+		return err
 	}
-	seq, head := v.Head()
-	fmt.Fprintf(a.stdout, "ledger OK: %d entries, chain verified to entry %d (head %s)\n", v.Count, seq, head)
-	printBalances(a, v.Balances)
+	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PERIOD\tSEAL ENTRY\tBY\tRECORDED\tLAST SEQ\tLINES\tSEAL HASH")
+	for i, in := range infos {
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%d\t%s\n", in.Period, es[i].Seq, es[i].Actor,
+			es[i].RecordedAt.Format(time.RFC3339), in.LastSeq, len(flatten(in.TrialBalance)), es[i].Hash)
+	}
+	return tw.Flush()
+}
+
+// parseDay parses a --from/--to bound: YYYY-MM-DD, YYYY-MM (first day) or
+// RFC 3339; "" is open.
+func parseDay(flagName, s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01", time.RFC3339Nano} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, &exitError{2, fmt.Errorf("--%s %q: want YYYY-MM-DD, YYYY-MM or RFC 3339: %w", flagName, s, models.ErrInvalid)}
+}
+
+// output opens --out (standard output for "" or "-").
+func (a *app) output(name string) (io.Writer, func() error, error) {
+	if name == "" || name == "-" {
+		return a.stdout, func() error { return nil }, nil
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	bw := bufio.NewWriterSize(f, 1<<20)
+	return bw, func() error {
+		if err := bw.Flush(); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}, nil
+}
+
+func ledgerExport(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("ledger export", "[--format jsonl|csv] [--from DATE] [--to DATE] [--out FILE] [flags]")
+	format := fs.String("format", "jsonl", "`format`: jsonl (every entry with its hashes; verify with ledger verify --file) or csv (journal lines, schema "+ledger.CSVSchemaVersion+")")
+	fromS := fs.String("from", "", "first `date` recorded (YYYY-MM-DD, YYYY-MM or RFC 3339; default: the first entry)")
+	toS := fs.String("to", "", "`date` recorded before which the export stops (exclusive; default: the head)")
+	out := fs.String("out", "", "write to this new `file` (default standard output)")
+	if err := a.parseMixed(fs, args); err != nil {
+		return err
+	}
+	from, err := parseDay("from", *fromS)
+	if err != nil {
+		return err
+	}
+	to, err := parseDay("to", *toS)
+	if err != nil {
+		return err
+	}
+	if *format != "jsonl" && *format != "csv" {
+		return &exitError{2, fmt.Errorf("--format %q: want jsonl or csv", *format)}
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	first, last, ok, err := st.SeqRange(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	w, done, err := a.output(*out)
+	if err != nil {
+		return err
+	}
+	n := 0
+	var write func(e *ledger.Entry) error
+	var flush func() error = func() error { return nil }
+	if *format == "csv" {
+		facts, err := st.AwardFacts(ctx)
+		if err != nil {
+			return err
+		}
+		cw, err := ledger.NewCSVWriter(w, func(id string) ledger.AwardFacts { return facts[id] })
+		if err != nil {
+			return err
+		}
+		write, flush = cw.Write, cw.Flush
+	} else {
+		write = func(e *ledger.Entry) error { return ledger.WriteJSONL(w, e) }
+	}
+	if ok {
+		// Entries first..last are contiguous in the chain, so the export
+		// verifies on its own (from its first entry's previous hash).
+		err = st.EachEntrySeq(ctx, first, last, func(e ledger.Entry) error {
+			n++
+			return write(&e)
+		})
+	}
+	if err == nil {
+		err = flush()
+	}
+	if cerr := done(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if *out != "" && *out != "-" {
+		fmt.Fprintf(a.stdout, "exported %d entries (%d..%d) to %s\n", n, first, last, *out)
+	}
 	return nil
 }
 
@@ -103,9 +365,4 @@ func printBalances(a *app, b ledger.Balances) {
 }
 
 // formatUnits renders minor units of an asset.
-func formatUnits(v int64, asset string) string {
-	if exp, ok := models.CurrencyExponent(asset); ok {
-		return models.FormatMinor(v, exp)
-	}
-	return fmt.Sprint(v)
-}
+func formatUnits(v int64, asset string) string { return ledger.FormatUnits(v, asset) }

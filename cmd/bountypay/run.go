@@ -36,7 +36,11 @@ func commands() []command {
 		{"review", "list | clear ID | confirm ID", "compliance review of held awards", cmdReview},
 		{"passes", "import FILE | status", "manage the Plex Pass gift-code pool", cmdPasses},
 		{"policy", "show", "show the program policy in effect", cmdPolicy},
-		{"ledger", "list | verify", "read and verify the audit ledger", cmdLedger},
+		{"ledger", "list | verify | seal MONTH | seals | export", "read, verify, seal and export the audit ledger", cmdLedger},
+		{"approve", "ID --by NAME | --list", "maker-checker: approve large awards (distinct people, not the importer)", cmdApprove},
+		{"award", "cancel|adjust|fulfil ID --by NAME", "finance corrections: cancel, adjust the amount, hand over other rewards", cmdAward},
+		{"taxform", "set RESEARCHER --form F --status S | list", "record payees' W-9/W-8BEN tax form status", cmdTaxForm},
+		{"report", "journal|trial-balance|paid|ageing|tax|blocked|reconcile", "finance reports and journal exports", cmdReport},
 		{"paypal-sandbox", "[--addr HOST:PORT]", "serve a local PayPal Payouts API for tests and demos", cmdSandbox},
 	}
 }

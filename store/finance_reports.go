@@ -1,0 +1,427 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/plex/bountypay/ledger"
+	"github.com/plex/bountypay/models"
+)
+
+// Finance reads: the journal by effective period, exports by sequence,
+// trial balance, paid totals, ageing, per-payee-per-year tax totals,
+// blocked items and reconciliation of the ledger with PayPal attempts.
+
+// EachEntryEffective calls fn for every entry effective in [from, to)
+// (zero bounds are open), in sequence order.
+func (s *Store) EachEntryEffective(ctx context.Context, from, to time.Time, fn func(ledger.Entry) error) error {
+	q := `SELECT ` + ledgerColumns + ` FROM ledger_entries WHERE 1 = 1`
+	var args []any
+	if !from.IsZero() {
+		q += ` AND effective_at` + s.collateC() + ` >= ?`
+		args = append(args, from.UTC().Format(ledgerTimeFormat))
+	}
+	if !to.IsZero() {
+		q += ` AND effective_at` + s.collateC() + ` < ?`
+		args = append(args, to.UTC().Format(ledgerTimeFormat))
+	}
+	return s.eachRow(s.db.WithContext(ctx), q+` ORDER BY seq`, args, func(r *rawRow) error {
+		e, err := r.decode()
+		if err != nil {
+			return fmt.Errorf("ledger entry %d: %w", e.Seq, err)
+		}
+		return fn(e)
+	})
+}
+
+// SeqRange returns the first and last sequence numbers of the entries
+// recorded in [from, to) (zero bounds are open): a contiguous stretch of
+// the chain, for exports that verify on their own. ok is false when no
+// entry was recorded then.
+func (s *Store) SeqRange(ctx context.Context, from, to time.Time) (first, last int64, ok bool, err error) {
+	q := s.db.WithContext(ctx).Table("ledger_entries")
+	if !from.IsZero() {
+		q = q.Where("recorded_at"+s.collateC()+" >= ?", from.UTC().Format(ledgerTimeFormat))
+	}
+	if !to.IsZero() {
+		q = q.Where("recorded_at"+s.collateC()+" < ?", to.UTC().Format(ledgerTimeFormat))
+	}
+	var r struct {
+		First *int64
+		Last  *int64
+	}
+	if err := q.Select("MIN(seq) AS first, MAX(seq) AS last").Scan(&r).Error; err != nil {
+		return 0, 0, false, fmt.Errorf("ledger range: %w", err)
+	}
+	if r.First == nil || r.Last == nil {
+		return 0, 0, false, nil
+	}
+	return *r.First, *r.Last, true, nil
+}
+
+// EachEntrySeq calls fn for the entries first..last (last 0 = to the end).
+func (s *Store) EachEntrySeq(ctx context.Context, first, last int64, fn func(ledger.Entry) error) error {
+	q := `SELECT ` + ledgerColumns + ` FROM ledger_entries WHERE seq >= ?`
+	args := []any{first}
+	if last > 0 {
+		q += ` AND seq <= ?`
+		args = append(args, last)
+	}
+	return s.eachRow(s.db.WithContext(ctx), q+` ORDER BY seq`, args, func(r *rawRow) error {
+		e, err := r.decode()
+		if err != nil {
+			return fmt.Errorf("ledger entry %d: %w", e.Seq, err)
+		}
+		return fn(e)
+	})
+}
+
+// TrialBalance is the balance per account and asset of every entry
+// effective before asOf (zero: all entries).
+func (s *Store) TrialBalance(ctx context.Context, asOf time.Time) (ledger.Balances, error) {
+	tb := ledger.Balances{}
+	err := s.EachEntryEffective(ctx, time.Time{}, asOf, func(e ledger.Entry) error {
+		tb.Apply(e.Postings)
+		return nil
+	})
+	return tb.Clone(), err
+}
+
+// AwardFacts returns report, researcher and severity of every award.
+func (s *Store) AwardFacts(ctx context.Context) (map[string]ledger.AwardFacts, error) {
+	var rows []struct {
+		ID           string
+		ReportID     string
+		ResearcherID string
+		Severity     string
+	}
+	err := s.db.WithContext(ctx).Table("awards").
+		Select("awards.id AS id, awards.report_id AS report_id, awards.researcher_id AS researcher_id, reports.severity AS severity").
+		Joins("JOIN reports ON reports.id = awards.report_id").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("award facts: %w", err)
+	}
+	out := make(map[string]ledger.AwardFacts, len(rows))
+	for _, r := range rows {
+		out[r.ID] = ledger.AwardFacts{ReportID: r.ReportID, ResearcherID: r.ResearcherID, Severity: r.Severity}
+	}
+	return out, nil
+}
+
+// PaidLine is value that reached a researcher in one entry: money paid
+// (negative when reversed), a pass granted or another reward fulfilled.
+type PaidLine struct {
+	Seq          int64
+	AwardID      string
+	ResearcherID string
+	Severity     string
+	At           time.Time
+	Asset        string
+	Amount       int64 // minor units; units for PASS and OTHER
+	Fee          int64
+}
+
+// PaidLines lists what reached researchers in [from, to) by effective
+// time.
+func (s *Store) PaidLines(ctx context.Context, from, to time.Time) ([]PaidLine, error) {
+	facts, err := s.AwardFacts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []PaidLine
+	err = s.EachEntryEffective(ctx, from, to, func(e ledger.Entry) error {
+		switch e.Kind {
+		case ledger.KindPaid, ledger.KindReversed, ledger.KindGranted, ledger.KindFulfilled:
+		default:
+			return nil
+		}
+		f := facts[e.AwardID]
+		l := PaidLine{Seq: e.Seq, AwardID: e.AwardID, ResearcherID: f.ResearcherID, Severity: f.Severity, At: e.EffectiveAt}
+		for _, p := range e.Postings {
+			switch {
+			case p.Debit == ledger.AccountPayPalFees:
+				l.Fee += p.Amount
+			case p.Credit == ledger.AccountPayPal, p.Credit == ledger.AccountPassCodes, p.Credit == ledger.AccountOtherRewards:
+				l.Asset, l.Amount = p.Asset, l.Amount+p.Amount
+			case p.Debit == ledger.AccountPayPal: // reversed
+				l.Asset, l.Amount = p.Asset, l.Amount-p.Amount
+			}
+		}
+		if l.Asset != "" {
+			out = append(out, l)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AgeingLine is an award decided but not yet paid, or unclaimed.
+type AgeingLine struct {
+	Award models.Award
+	Since time.Time // decided (created), or when it became unclaimed
+	Days  int
+}
+
+// AgeingBuckets are the ageing report's buckets, in days.
+var AgeingBuckets = []struct {
+	Name     string
+	From, To int // days, To exclusive; 0 = open
+}{{"0-30", 0, 31}, {"31-60", 31, 61}, {"61-90", 61, 91}, {"90+", 91, 0}}
+
+// Bucket names the ageing bucket of days.
+func Bucket(days int) string {
+	for _, b := range AgeingBuckets {
+		if days >= b.From && (b.To == 0 || days < b.To) {
+			return b.Name
+		}
+	}
+	return "?"
+}
+
+// Ageing lists decided-but-unpaid awards (aged from their decision) and
+// unclaimed ones (aged from when PayPal reported them unclaimed) as of
+// asOf.
+func (s *Store) Ageing(ctx context.Context, asOf time.Time) (unpaid, unclaimed []AgeingLine, err error) {
+	open := []models.AwardState{models.StatePending, models.StateAwaitingApproval, models.StateReadyToScreen,
+		models.StateHeld, models.StateCleared, models.StateSending, models.StateSent, models.StateOnHold,
+		models.StateFailed, models.StateReturned, models.StateNeedsReconciliation, models.StateReversed}
+	as, err := s.Awards(ctx, AwardFilter{States: append(open, models.StateUnclaimed)})
+	if err != nil {
+		return nil, nil, err
+	}
+	days := func(t time.Time) int { return int(asOf.Sub(t).Hours() / 24) }
+	for _, a := range as {
+		if a.State == models.StateUnclaimed {
+			since := a.UpdatedAt
+			if es, err := s.LedgerEntriesForAward(ctx, a.ID); err == nil {
+				for _, e := range es {
+					if e.Data["to"] == string(models.StateUnclaimed) {
+						since = e.EffectiveAt
+					}
+				}
+			}
+			unclaimed = append(unclaimed, AgeingLine{Award: a, Since: since, Days: days(since)})
+			continue
+		}
+		unpaid = append(unpaid, AgeingLine{Award: a, Since: a.CreatedAt, Days: days(a.CreatedAt)})
+	}
+	return unpaid, unclaimed, nil
+}
+
+// TaxYearLine is one payee's reportable total for one calendar year.
+type TaxYearLine struct {
+	ResearcherID string
+	Year         int
+	USD          int64            // USD cents paid (net of reversals)
+	Passes       int64            // passes granted
+	PassValue    int64            // passes at fair-market value, USD cents
+	Other        map[string]int64 // other currencies, not converted
+	Total        int64            // USD + PassValue
+	Threshold    int64
+	Indexed      bool // threshold to confirm (indexed year)
+	Form         TaxForm
+	Reportable   bool // Total at or above the threshold
+}
+
+// TaxYear totals payments per payee for a calendar year (by the date value
+// reached them), with passes at passFMV USD cents each, against the 1099
+// threshold of that year and with the payee's tax form.
+func (s *Store) TaxYear(ctx context.Context, year int, passFMV int64) ([]TaxYearLine, error) {
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	lines, err := s.PaidLines(ctx, from, from.AddDate(1, 0, 0))
+	if err != nil {
+		return nil, err
+	}
+	forms, err := s.TaxForms(ctx)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string]*TaxYearLine{}
+	for _, l := range lines {
+		t := by[l.ResearcherID]
+		if t == nil {
+			t = &TaxYearLine{ResearcherID: l.ResearcherID, Year: year, Other: map[string]int64{}}
+			by[l.ResearcherID] = t
+		}
+		switch l.Asset {
+		case "USD":
+			t.USD += l.Amount
+		case models.AssetPass:
+			t.Passes += l.Amount
+		case models.AssetOther:
+		default:
+			t.Other[l.Asset] += l.Amount
+		}
+	}
+	out := make([]TaxYearLine, 0, len(by))
+	for id, t := range by {
+		t.PassValue = t.Passes * passFMV
+		t.Total = t.USD + t.PassValue
+		t.Threshold, t.Indexed = ledger.Form1099Threshold(year)
+		t.Reportable = t.Total >= t.Threshold
+		if f, ok := forms[id]; ok {
+			t.Form = f
+		} else {
+			t.Form = TaxForm{ResearcherID: id, Status: FormMissing}
+		}
+		out = append(out, *t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ResearcherID < out[j].ResearcherID })
+	return out, nil
+}
+
+// BlockedLine is an award blocked by sanctions screening.
+type BlockedLine struct {
+	Award     models.Award
+	BlockedAt time.Time // effective time of the blocking entry
+	Deadline  time.Time // 10 US business days later: report to OFAC by then
+	Reason    string
+	Seq       int64
+}
+
+// Blocked lists blocked awards with the OFAC report deadline.
+func (s *Store) Blocked(ctx context.Context) ([]BlockedLine, error) {
+	as, err := s.Awards(ctx, AwardFilter{States: []models.AwardState{models.StateBlocked}})
+	if err != nil {
+		return nil, err
+	}
+	var out []BlockedLine
+	for _, a := range as {
+		l := BlockedLine{Award: a, BlockedAt: a.UpdatedAt, Reason: a.Reason}
+		es, err := s.LedgerEntriesForAward(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			if e.Data["to"] == string(models.StateBlocked) {
+				l.BlockedAt, l.Seq = e.EffectiveAt, e.Seq
+			}
+		}
+		l.Deadline = ledger.AddBusinessDays(l.BlockedAt, 10)
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// Mismatch is one disagreement between the ledger and PayPal attempts.
+type Mismatch struct {
+	AwardID string
+	State   models.AwardState
+	Problem string
+}
+
+// settledStates are award states with nothing at PayPal.
+var settledStates = map[models.AwardState]bool{
+	models.StatePaid: true, models.StateFailed: true, models.StateReturned: true, models.StateCancelled: true,
+	models.StateReversed: true, models.StateBlocked: true, models.StateCleared: true, models.StateReadyToScreen: true,
+	models.StatePending: true, models.StateAwaitingApproval: true, models.StateHeld: true,
+}
+
+// Reconcile compares every money award's ledger position with its PayPal
+// attempts (payout_attempts) and names every mismatch: paid in the ledger
+// without a SUCCESS attempt, SUCCESS not posted, paid twice, money in
+// flight for a settled award or none for one PayPal holds, amounts or
+// fees that differ.
+func (s *Store) Reconcile(ctx context.Context) ([]Mismatch, int, error) {
+	awards, err := s.Awards(ctx, AwardFilter{Kind: models.AwardMoney})
+	if err != nil {
+		return nil, 0, err
+	}
+	byID := make(map[string]*models.Award, len(awards))
+	for i := range awards {
+		byID[awards[i].ID] = &awards[i]
+	}
+	pos := map[string]*AwardPosition{}
+	paidEntries := map[string]int{}
+	err = s.EachEntryEffective(ctx, time.Time{}, time.Time{}, func(e ledger.Entry) error {
+		a := byID[e.AwardID]
+		if a == nil {
+			return nil
+		}
+		p := pos[a.ID]
+		if p == nil {
+			p = &AwardPosition{Asset: a.Asset()}
+			pos[a.ID] = p
+		}
+		p.add(e.Postings, a.ResearcherID)
+		if e.Kind == ledger.KindPaid {
+			paidEntries[a.ID]++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	var atts []Attempt
+	if err := s.db.WithContext(ctx).Where("channel = ?", "paypal").Order("award_id, attempt").Find(&atts).Error; err != nil {
+		return nil, 0, fmt.Errorf("attempts: %w", err)
+	}
+	attsBy := map[string][]Attempt{}
+	for _, at := range atts {
+		attsBy[at.AwardID] = append(attsBy[at.AwardID], at)
+		if byID[at.AwardID] == nil {
+			// An attempt for an award the ledger does not know.
+			attsBy["?"+at.AwardID] = nil
+		}
+	}
+	var out []Mismatch
+	add := func(a *models.Award, format string, args ...any) {
+		out = append(out, Mismatch{AwardID: a.ID, State: a.State, Problem: fmt.Sprintf(format, args...)})
+	}
+	for i := range awards {
+		a := &awards[i]
+		p := pos[a.ID]
+		if p == nil {
+			p = &AwardPosition{Asset: a.Asset()}
+		}
+		var success []Attempt
+		for _, at := range attsBy[a.ID] {
+			if at.TransactionStatus == "SUCCESS" {
+				success = append(success, at)
+			}
+			if at.AmountMinor != a.Amount.Minor || at.Currency != a.Amount.Currency {
+				if at.Attempt == a.Attempt && !settledStates[a.State] {
+					add(a, "attempt %s asks PayPal for %s %s, the award is %s", at.SenderBatchID,
+						ledger.FormatUnits(at.AmountMinor, at.Currency), at.Currency, a.Amount)
+				}
+			}
+		}
+		switch {
+		case paidEntries[a.ID] > 0 && len(success) == 0:
+			add(a, "paid in the ledger (%d paid entries) without a SUCCESS attempt at PayPal", paidEntries[a.ID])
+		case len(success) > 0 && paidEntries[a.ID] == 0:
+			add(a, "PayPal SUCCESS (%s) not posted in the ledger", success[0].SenderBatchID)
+		}
+		if len(success) > 1 {
+			add(a, "PayPal paid %d attempts: paid twice", len(success))
+		}
+		if paidEntries[a.ID] > 1 {
+			add(a, "%d paid entries in the ledger", paidEntries[a.ID])
+		}
+		if settledStates[a.State] && p.InFlight != 0 {
+			add(a, "in-flight balance %s %s does not net to zero for a %s award", ledger.FormatUnits(p.InFlight, p.Asset), p.Asset, a.State)
+		}
+		switch a.State {
+		case models.StateSending, models.StateSent, models.StateUnclaimed, models.StateOnHold:
+			if p.InFlight != a.Amount.Minor {
+				add(a, "PayPal holds the award but %s %s is in flight in the ledger (want %s)", ledger.FormatUnits(p.InFlight, p.Asset), p.Asset, a.Amount)
+			}
+		case models.StatePaid:
+			if p.Paid != a.Amount.Minor {
+				add(a, "paid %s %s in the ledger, the award is %s", ledger.FormatUnits(p.Paid, p.Asset), p.Asset, a.Amount)
+			}
+			if len(success) == 1 && success[0].FeeMinor != p.Fees {
+				add(a, "fee %s in the ledger, PayPal charged %s", ledger.FormatUnits(p.Fees, p.Asset), ledger.FormatUnits(success[0].FeeMinor, success[0].Currency))
+			}
+		}
+	}
+	for k := range attsBy {
+		if len(k) > 0 && k[0] == '?' {
+			out = append(out, Mismatch{AwardID: k[1:], Problem: "PayPal attempt for an award the ledger does not know"})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].AwardID < out[j].AwardID })
+	return out, len(awards), nil
+}
