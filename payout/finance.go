@@ -134,7 +134,7 @@ func (s *Sender) CancelUnclaimed(ctx context.Context, awardID, by string) (model
 	default:
 		return "", fmt.Errorf("cancel %s: %w", awardID, cerr)
 	}
-	_, to, err := s.applyItem(ctx, att, it)
+	_, to, err := s.applyItem(ctx, att, it, s.now())
 	if err != nil {
 		return "", err
 	}
@@ -181,7 +181,7 @@ func (s *Sender) Resolve(ctx context.Context, awardID string, o ResolveOptions) 
 	}
 	if o.NothingSent {
 		err := s.store.InTx(ctx, func(tx *store.Tx) error {
-			cur, a, err := tx.LockAttempt(att.SenderBatchID)
+			cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 			if err != nil {
 				return err
 			}

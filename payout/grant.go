@@ -126,7 +126,7 @@ func (s *Sender) submitGrant(ctx context.Context, att store.Attempt) (Outcome, e
 	if s.cfg.Granter == nil {
 		return OutcomeSkipped, errors.New("payout: entitlement attempt but no entitlement service configured")
 	}
-	cur, ok, out, err := s.claim(ctx, att.SenderBatchID)
+	cur, ok, out, err := s.claim(ctx, att)
 	if !ok {
 		return out, err
 	}
@@ -154,7 +154,7 @@ func (s *Sender) submitGrant(ctx context.Context, att store.Attempt) (Outcome, e
 func (s *Sender) granted(ctx context.Context, att store.Attempt, res entitlement.Result) (Outcome, error) {
 	out := OutcomeGranted
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		cur, a, err := tx.LockAttempt(att.SenderBatchID)
+		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
 		}

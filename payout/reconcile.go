@@ -84,9 +84,7 @@ func (s *Sender) Reconcile(ctx context.Context, att store.Attempt) (from, to mod
 		s.noteRetryAfter(err)
 		return "", "", fmt.Errorf("reconcile %s: %w", att.SenderBatchID, err)
 	}
-	if err := s.store.MarkAttemptPolled(ctx, att.SenderBatchID, s.now()); err != nil {
-		return "", "", err
-	}
+	polled := s.now()
 	var item *paypal.ItemStatus
 	for i := range bs.Items {
 		if bs.Items[i].SenderItemID == att.SenderItemID {
@@ -95,11 +93,12 @@ func (s *Sender) Reconcile(ctx context.Context, att store.Attempt) (from, to mod
 	}
 	if item == nil {
 		if bs.Status == "DENIED" {
-			return s.applyItem(ctx, att, paypal.ItemStatus{TransactionStatus: "DENIED", PayoutBatchID: bs.BatchID, SenderItemID: att.SenderItemID})
+			return s.applyItem(ctx, att, paypal.ItemStatus{TransactionStatus: "DENIED", PayoutBatchID: bs.BatchID, SenderItemID: att.SenderItemID}, polled)
 		}
-		return "", "", nil // not processed yet
+		// Not processed yet.
+		return "", "", s.store.MarkAttemptPolled(ctx, att.SenderBatchID, polled)
 	}
-	return s.applyItem(ctx, att, *item)
+	return s.applyItem(ctx, att, *item, polled)
 }
 
 // ApplyItemStatus moves the attempt's award by the item's status, read
@@ -108,14 +107,18 @@ func (s *Sender) Reconcile(ctx context.Context, att store.Attempt) (from, to mod
 // superseded attempts, are ignored. REFUNDED or REVERSED seen before
 // SUCCESS records the payment first, then the reversal.
 func (s *Sender) ApplyItemStatus(ctx context.Context, att store.Attempt, it paypal.ItemStatus) (models.AwardState, error) {
-	_, to, err := s.applyItem(ctx, att, it)
+	_, to, err := s.applyItem(ctx, att, it, s.now())
 	return to, err
 }
 
-func (s *Sender) applyItem(ctx context.Context, att store.Attempt, it paypal.ItemStatus) (from, state models.AwardState, err error) {
+// applyItem applies it in one transaction, recording the poll time.
+func (s *Sender) applyItem(ctx context.Context, att store.Attempt, it paypal.ItemStatus, polled time.Time) (from, state models.AwardState, err error) {
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
-		cur, a, err := tx.LockAttempt(att.SenderBatchID)
+		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
+			return err
+		}
+		if err := tx.MarkAttemptPolled(cur.SenderBatchID, polled); err != nil {
 			return err
 		}
 		from, state = a.State, a.State

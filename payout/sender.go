@@ -227,6 +227,10 @@ func CheckSendable(a models.Award) error {
 // when the award is no longer cleared (another worker took it),
 // models.ErrInvalid when it cannot be sent as it is.
 func (s *Sender) StartMoney(ctx context.Context, awardID string) (store.Attempt, error) {
+	return s.startMoney(ctx, awardID, false)
+}
+
+func (s *Sender) startMoney(ctx context.Context, awardID string, claim bool) (store.Attempt, error) {
 	var att store.Attempt
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
 		a, err := tx.Award(awardID)
@@ -272,8 +276,18 @@ func (s *Sender) StartMoney(ctx context.Context, awardID string) (store.Attempt,
 			AmountMinor: a.Amount.Minor, Currency: a.Amount.Currency, Request: string(req),
 			Status: store.AttemptPending,
 		}
+		now := s.now()
+		if claim {
+			// The first submission, recorded before the call.
+			att.FirstSubmittedAt, att.LastSubmittedAt, att.Submissions = &now, &now, 1
+		}
 		if err := tx.InsertAttempt(&att); err != nil {
 			return err
+		}
+		if claim {
+			if err := tx.SetAttemptLease(att.SenderBatchID, now.Add(s.cfg.LeaseFor)); err != nil {
+				return err
+			}
 		}
 		return tx.Transition(&a, models.StateSending, "", ledger.Draft{
 			IdempotencyKey: "award/" + a.ID + "/send/" + batch.SenderBatchID,
@@ -292,12 +306,13 @@ func (s *Sender) StartMoney(ctx context.Context, awardID string) (store.Attempt,
 // for LeaseFor. ok is false (with the outcome to report) when the attempt
 // must not be sent now: already resolved, leased by another worker, or
 // beyond the resend horizon (then it goes to manual reconciliation).
-func (s *Sender) claim(ctx context.Context, senderBatchID string) (cur store.Attempt, ok bool, out Outcome, err error) {
+func (s *Sender) claim(ctx context.Context, att store.Attempt) (cur store.Attempt, ok bool, out Outcome, err error) {
+	senderBatchID := att.SenderBatchID
 	out = OutcomeSkipped
 	err = s.store.InTx(ctx, func(tx *store.Tx) error {
 		var a models.Award
 		var err error
-		cur, a, err = tx.LockAttempt(senderBatchID)
+		cur, a, err = tx.LockAttemptOf(att.AwardID, senderBatchID)
 		if err != nil {
 			return err
 		}
@@ -365,10 +380,34 @@ func (s *Sender) Submit(ctx context.Context, att store.Attempt) (Outcome, error)
 	if s.pp == nil {
 		return OutcomeSkipped, errors.New("payout: no PayPal client configured")
 	}
-	cur, ok, out, err := s.claim(ctx, att.SenderBatchID)
+	cur, ok, out, err := s.claim(ctx, att)
 	if !ok {
 		return out, err
 	}
+	return s.create(ctx, cur)
+}
+
+// ErrNotStarted wraps the errors of Send that come before any attempt was
+// written (the award is not cleared any more, or cannot be sent as it is).
+var ErrNotStarted = errors.New("payout not started")
+
+// Send starts a new attempt for a cleared money award and submits it:
+// StartMoney and the first submission's record (count, times, lease) in
+// one transaction, then the call. Errors as StartMoney.
+func (s *Sender) Send(ctx context.Context, awardID string) (Outcome, error) {
+	if s.pp == nil {
+		return OutcomeSkipped, errors.New("payout: no PayPal client configured")
+	}
+	att, err := s.startMoney(ctx, awardID, true)
+	if err != nil {
+		return OutcomeSkipped, fmt.Errorf("%w: %w", ErrNotStarted, err)
+	}
+	return s.create(ctx, att)
+}
+
+// create makes the create call of a claimed attempt and records what the
+// answer proves.
+func (s *Sender) create(ctx context.Context, cur store.Attempt) (Outcome, error) {
 	var batch paypal.Batch
 	if err := json.Unmarshal([]byte(cur.Request), &batch); err != nil {
 		return s.manual(ctx, cur, "frozen request unreadable: "+err.Error())
@@ -404,7 +443,7 @@ func (s *Sender) Submit(ctx context.Context, att store.Attempt) (Outcome, error)
 // deferred), unless it was resolved meanwhile, and releases the lease.
 func (s *Sender) reopen(ctx context.Context, att store.Attempt, status store.AttemptStatus, out Outcome, why string) (Outcome, error) {
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		cur, _, err := tx.LockAttempt(att.SenderBatchID)
+		cur, _, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
 		}
@@ -444,7 +483,7 @@ func (s *Sender) adopt(ctx context.Context, att store.Attempt, batch paypal.Batc
 func (s *Sender) accept(ctx context.Context, att store.Attempt, batchID, note string) (Outcome, error) {
 	out := OutcomeAccepted
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		cur, a, err := tx.LockAttempt(att.SenderBatchID)
+		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
 		}
@@ -487,7 +526,7 @@ func (s *Sender) accept(ctx context.Context, att store.Attempt, batchID, note st
 func (s *Sender) rejected(ctx context.Context, att store.Attempt, why string) (Outcome, error) {
 	out := OutcomeFailed
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		cur, a, err := tx.LockAttempt(att.SenderBatchID)
+		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
 		}
@@ -527,7 +566,7 @@ func (s *Sender) rejected(ctx context.Context, att store.Attempt, why string) (O
 func (s *Sender) manual(ctx context.Context, att store.Attempt, why string) (Outcome, error) {
 	out := OutcomeManual
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
-		cur, a, err := tx.LockAttempt(att.SenderBatchID)
+		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
 		}

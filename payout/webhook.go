@@ -201,7 +201,7 @@ func (h *WebhookHandler) apply(ctx context.Context, ev paypal.Event) (string, er
 		if it.PayoutBatchID == "" {
 			it.PayoutBatchID = res.PayoutBatchID
 		}
-		from, to, err := h.s.applyItem(ctx, att, it)
+		from, to, err := h.s.applyItem(ctx, att, it, h.s.now())
 		if err != nil {
 			return "", err
 		}

@@ -202,3 +202,22 @@ func (tx *Tx) CurrentAttempt(awardID string, n int) (Attempt, error) {
 	}
 	return a, nil
 }
+
+// LockAttemptOf is LockAttempt for a caller that knows the attempt's award
+// (it never changes): the award row is locked first, then the attempt is
+// read, one query fewer. Errors: models.ErrNotFound, models.ErrConflict
+// when the attempt belongs to another award.
+func (tx *Tx) LockAttemptOf(awardID, senderBatchID string) (Attempt, models.Award, error) {
+	a, err := tx.Award(awardID)
+	if err != nil {
+		return Attempt{}, models.Award{}, err
+	}
+	cur, err := tx.Attempt(senderBatchID)
+	if err != nil {
+		return Attempt{}, models.Award{}, err
+	}
+	if cur.AwardID != awardID {
+		return Attempt{}, models.Award{}, fmt.Errorf("attempt %s belongs to award %s, not %s: %w", senderBatchID, cur.AwardID, awardID, models.ErrConflict)
+	}
+	return cur, a, nil
+}

@@ -97,9 +97,13 @@ func TestDryRunSendsNothing(t *testing.T) {
 		// Get awards to cleared (and one open attempt) with a kill switch
 		// run, then look at them with a dry run.
 		ids := importReports(t, st, "D", 4, 1000, "USD", false, nil)
-		big := importReports(t, st, "DB", 1, 5_000_000, "USD", false, nil)
-		zar := importReports(t, st, "DZ", 1, 1000, "ZAR", false, nil)
-		killed, _ := newRunner(t, st, pp, runnerOpts{Worker: worker.Config{KillSwitch: true}})
+		// Cleared directly: the policy's maker-checker would hold these.
+		big := clearedAwardsOf(t, st, "DB", 1, models.Money{Minor: 5_000_000, Currency: "USD"})
+		zar := clearedAwardsOf(t, st, "DZ", 1, models.Money{Minor: 1000, Currency: "ZAR"})
+		// Approvals from 1,000,000.00 in any currency: maker-checker is not
+		// what this test is about.
+		noApprovals := worker.ApprovalConfig{Thresholds: map[string]int64{worker.AnyCurrency: 100_000_000}}
+		killed, _ := newRunner(t, st, pp, runnerOpts{Worker: worker.Config{KillSwitch: true, Approval: noApprovals}})
 		res, err := killed.RunOnce(ctxT(t, time.Minute))
 		if err != nil {
 			t.Fatal(err)
@@ -112,13 +116,13 @@ func TestDryRunSendsNothing(t *testing.T) {
 		}
 		// One award gets an attempt whose answer is lost.
 		sb.InjectFault(paypalsandbox.Fault{Endpoint: paypalsandbox.EndpointCreate, Kind: paypalsandbox.FaultError500})
-		one, _ := newRunner(t, st, pp, runnerOpts{Worker: worker.Config{RunCap: map[string]int64{"USD": 1000}}})
+		one, _ := newRunner(t, st, pp, runnerOpts{Worker: worker.Config{RunCap: map[string]int64{"USD": 1000}, Approval: noApprovals}})
 		if _, err := one.RunOnce(ctxT(t, time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		before := snapshot(t, st, sb)
 
-		dry, _ := newRunner(t, st, pp, runnerOpts{Worker: worker.Config{DryRun: true,
+		dry, _ := newRunner(t, st, pp, runnerOpts{Worker: worker.Config{DryRun: true, Approval: noApprovals,
 			MaxItem: map[string]int64{"USD": 2_000_000}, RunCap: map[string]int64{"USD": 3000}}})
 		res, err = dry.RunOnce(ctxT(t, time.Minute))
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -114,6 +115,9 @@ func runCrashTest(t *testing.T, engine string, kills int) {
 	}
 	start := time.Now()
 	killedMidRun := 0
+	// delay grows while children die before doing anything (a loaded
+	// machine starts them slowly), so that kills land inside runs.
+	delay := 100 * time.Millisecond
 	for i := 1; i <= kills; i++ {
 		ids = append(ids, importReports(t, st, fmt.Sprintf("K%d", i), 5, int64(1000+i), "USD", false, nil)...)
 		if rng.IntN(3) == 0 {
@@ -127,7 +131,8 @@ func runCrashTest(t *testing.T, engine string, kills int) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(100+rng.IntN(300)) * time.Millisecond)
+		before := attemptCount(t, st)
+		time.Sleep(delay + time.Duration(rng.IntN(300))*time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
@@ -137,6 +142,9 @@ func runCrashTest(t *testing.T, engine string, kills int) {
 		}
 		if n := openCount(t, st); n > 0 {
 			killedMidRun++
+		}
+		if attemptCount(t, st) == before && delay < 3*time.Second {
+			delay += 200 * time.Millisecond
 		}
 	}
 	killTime := time.Since(start)
@@ -167,11 +175,22 @@ func runCrashTest(t *testing.T, engine string, kills int) {
 			}
 		}
 	}
+	t.Logf("%s: base kill delay %s at the end", engine, delay)
 	t.Logf("%s: %d kills in %s (%d left open attempts behind), %d awards paid once each, %d creates for %d awards, %d attempts resent",
 		engine, kills, killTime.Round(time.Millisecond), killedMidRun, len(ids), creates, len(ids), resends)
 	if killedMidRun == 0 {
 		t.Error("no kill interrupted a send: the test proves nothing")
 	}
+}
+
+// attemptCount counts every attempt written.
+func attemptCount(t testing.TB, st *store.Store) int {
+	atts, err := st.AttemptsByStatus(context.Background(), 0, store.AttemptPending, store.AttemptUnknown,
+		store.AttemptDeferred, store.AttemptAccepted, store.AttemptSettled, store.AttemptRejected, store.AttemptManual)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(atts)
 }
 
 // openCount counts attempts whose outcome is open (a kill mid-send).
@@ -199,6 +218,7 @@ func slowProxy(t testing.TB, base string, min, max time.Duration) string {
 		t.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.ErrorLog = stdlog.New(io.Discard, "", 0) // killed workers leave broken requests
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(min + time.Duration(rand.Int64N(int64(max-min))))
 		rp.ServeHTTP(w, r)

@@ -5,12 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/store"
 )
+
+// sendConcurrency is how many PayPal calls one run makes at once. Each
+// award still has a single writer (its row lock and attempt lease); this
+// only overlaps the network round trips and commits of different awards.
+const sendConcurrency = 4
 
 // maxBackoffWait is the longest PayPal Retry-After a run waits out; a
 // longer one stops sending until the next run.
@@ -23,7 +29,28 @@ const maxBackoffWait = 10 * time.Second
 // (resubmissions included); PayPal's Retry-After is honoured.
 func (r *Runner) send(ctx context.Context, res *Result) error {
 	spent := map[string]int64{}
-	stopped := false // PayPal asked us to back off for longer than we wait
+	stopped := false  // PayPal asked us to back off for longer than we wait
+	var mu sync.Mutex // guards res while calls run in parallel
+	sem := make(chan struct{}, sendConcurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	// async runs one call in the pool and counts its outcome.
+	async := func(awardID string, call func() (payout.Outcome, error)) {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out, err := call()
+			mu.Lock()
+			r.count(ctx, res, awardID, out, err)
+			mu.Unlock()
+		}()
+	}
+	waiting := func(s string) {
+		mu.Lock()
+		res.Waiting = append(res.Waiting, s)
+		mu.Unlock()
+	}
 
 	// 1. Attempts written ahead whose outcome is open: resend the
 	// identical request (PayPal deduplicates sender_batch_id; the
@@ -34,24 +61,24 @@ func (r *Runner) send(ctx context.Context, res *Result) error {
 	}
 	for _, att := range open {
 		if why := r.blocked(att.Channel); why != "" {
-			res.Waiting = append(res.Waiting, att.AwardID+": "+why)
+			waiting(att.AwardID + ": " + why)
 			continue
 		}
 		if att.Channel == payout.ChannelPayPal {
 			if stopped || r.backoff(ctx) {
 				stopped = true
-				res.Waiting = append(res.Waiting, att.AwardID+": PayPal asked to slow down (429); resent next run")
+				waiting(att.AwardID + ": PayPal asked to slow down (429); resent next run")
 				continue
 			}
 			if why := r.overRunCap(att.Currency, att.AmountMinor, spent); why != "" {
-				res.Waiting = append(res.Waiting, att.AwardID+": "+why)
+				waiting(att.AwardID + ": " + why)
 				continue
 			}
 			spent[att.Currency] += att.AmountMinor
 		}
-		out, err := r.sender.Submit(ctx, att)
-		r.count(ctx, res, att.AwardID, out, err)
+		async(att.AwardID, func() (payout.Outcome, error) { return r.sender.Submit(ctx, att) })
 	}
+	wg.Wait() // resends first: a new send never overtakes an open attempt
 
 	// 2. New attempts for cleared awards.
 	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateCleared}})
@@ -65,56 +92,52 @@ func (r *Runner) send(ctx context.Context, res *Result) error {
 		switch a.Kind {
 		case models.AwardPlexPass:
 			if r.cfg.KillSwitch {
-				res.Waiting = append(res.Waiting, a.ID+": kill switch on")
+				waiting(a.ID + ": kill switch on")
 				continue
 			}
-			out, err := r.sender.Grant(ctx, a.ID)
-			if errors.Is(err, models.ErrInvalid) {
-				res.Waiting = append(res.Waiting, a.ID+": "+err.Error())
-				continue
-			}
-			if out == payout.OutcomeNoStock {
-				res.NoPassCodes++
-				res.Waiting = append(res.Waiting, a.ID+": no Plex Pass codes left (bountypay passes import)")
-				continue
-			}
-			r.count(ctx, res, a.ID, out, err)
+			async(a.ID, func() (payout.Outcome, error) {
+				out, err := r.sender.Grant(ctx, a.ID)
+				switch {
+				case errors.Is(err, models.ErrInvalid):
+					waiting(a.ID + ": " + err.Error())
+					return payout.OutcomeSkipped, nil
+				case out == payout.OutcomeNoStock:
+					waiting(a.ID + ": no Plex Pass codes left (bountypay passes import)")
+				}
+				return out, err
+			})
 		case models.AwardOther:
-			res.Waiting = append(res.Waiting, a.ID+": awaiting hand-over by the program team (bountypay award fulfil)")
+			waiting(a.ID + ": awaiting hand-over by the program team (bountypay award fulfil)")
 		case models.AwardMoney:
 			if why := r.blocked(payout.ChannelPayPal); why != "" {
-				res.Waiting = append(res.Waiting, a.ID+": "+why)
+				waiting(a.ID + ": " + why)
 				continue
 			}
 			if err := payout.CheckSendable(a); err != nil {
-				res.Waiting = append(res.Waiting, a.ID+": refused before sending: "+err.Error())
+				waiting(a.ID + ": refused before sending: " + err.Error())
 				continue
 			}
 			if why := r.capped(a, spent); why != "" {
-				res.Waiting = append(res.Waiting, a.ID+": "+why)
+				waiting(a.ID + ": " + why)
 				continue
 			}
 			if stopped || r.backoff(ctx) {
 				stopped = true
-				res.Waiting = append(res.Waiting, a.ID+": PayPal asked to slow down (429); sent next run")
-				continue
-			}
-			att, err := r.sender.StartMoney(ctx, a.ID)
-			if errors.Is(err, models.ErrInvalid) {
-				res.Waiting = append(res.Waiting, a.ID+": "+err.Error())
-				continue
-			}
-			if errors.Is(err, models.ErrConflict) {
-				continue // another worker took it
-			}
-			if err != nil {
-				res.Errors++
-				r.log.ErrorContext(ctx, "payout write-ahead failed", slog.String("award_id", a.ID), slog.Any("err", err))
+				waiting(a.ID + ": PayPal asked to slow down (429); sent next run")
 				continue
 			}
 			spent[a.Amount.Currency] += a.Amount.Minor
-			out, err := r.sender.Submit(ctx, att)
-			r.count(ctx, res, a.ID, out, err)
+			async(a.ID, func() (payout.Outcome, error) {
+				out, err := r.sender.Send(ctx, a.ID)
+				switch {
+				case errors.Is(err, payout.ErrNotStarted) && errors.Is(err, models.ErrInvalid):
+					waiting(a.ID + ": " + err.Error())
+					return payout.OutcomeSkipped, nil
+				case errors.Is(err, payout.ErrNotStarted) && errors.Is(err, models.ErrConflict):
+					return payout.OutcomeSkipped, nil // another worker took it
+				}
+				return out, err
+			})
 		}
 	}
 	return nil
@@ -197,6 +220,7 @@ func (r *Runner) count(ctx context.Context, res *Result, awardID string, out pay
 		res.NoPassCodes++
 	case payout.OutcomeBusy:
 		res.Waiting = append(res.Waiting, awardID+": another worker is sending it")
+
 	}
 }
 

@@ -42,6 +42,8 @@ func commands() []command {
 		{"taxform", "set RESEARCHER --form F --status S | list", "record payees' W-9/W-8BEN tax form status", cmdTaxForm},
 		{"report", "journal|trial-balance|paid|ageing|tax|blocked|reconcile", "finance reports and journal exports", cmdReport},
 		{"paypal-sandbox", "[--addr HOST:PORT]", "serve a local PayPal Payouts API for tests and demos", cmdSandbox},
+		{"payout", "show|retry|cancel|resolve AWARD | reconcile", "PayPal payouts by hand: inspect, retry, cancel unclaimed, resolve, reconcile", cmdPayout},
+		{"webhook", "serve [--addr HOST:PORT]", "receive PayPal payout webhooks", cmdWebhook},
 	}
 }
 

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/payout"
+	"github.com/plex/bountypay/payout/entitlement"
+	"github.com/plex/bountypay/store"
+)
+
+// payoutConfig is the payout.Config from the environment: the entitlement
+// service (PLEX_ENTITLEMENT_URL, PLEX_ENTITLEMENT_SECRET) when configured,
+// otherwise passes come from the code pool.
+func (a *app) payoutConfig() (payout.Config, error) {
+	cfg := payout.Config{Logger: a.log}
+	u, sec := a.getenv("PLEX_ENTITLEMENT_URL"), a.getenv("PLEX_ENTITLEMENT_SECRET")
+	if u == "" && sec == "" {
+		return cfg, nil
+	}
+	ec, err := entitlement.New(entitlement.Config{URL: u, Secret: sec, Logger: a.log})
+	if err != nil {
+		return cfg, fmt.Errorf("PLEX_ENTITLEMENT_URL/PLEX_ENTITLEMENT_SECRET: %w", err)
+	}
+	cfg.Granter = ec
+	return cfg, nil
+}
+
+// payoutSender builds a sender from the environment.
+func (a *app) payoutSender(ctx context.Context) (*payout.Sender, *store.Store, error) {
+	st, err := a.store(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := a.payoutConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	pp, err := a.paypalClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	var ppi payout.PayPal
+	if pp != nil {
+		ppi = pp
+	}
+	return payout.NewSender(cfg, st, ppi), st, nil
+}
+
+const payoutUsage = "payout needs a subcommand: show AWARD, retry AWARD, cancel AWARD, resolve AWARD or reconcile"
+
+func cmdPayout(ctx context.Context, a *app, args []string) error {
+	if len(args) == 0 || isHelp(args[0]) {
+		return subcommandHelp(a, args, payoutUsage)
+	}
+	sub := args[0]
+	fs := a.flags("payout "+sub, "AWARD [flags]")
+	by := fs.String("by", "", "`name` of the person deciding (required for retry, cancel and resolve; recorded in the ledger)")
+	reason := fs.String("reason", "", "why (recorded in the ledger)")
+	rescreen := fs.Bool("rescreen", false, "retry: screen the payee again before the new attempt (ready_to_screen instead of cleared)")
+	batch := fs.String("batch", "", "resolve: the PayPal payout_batch_id found for the attempt (compared with the frozen request, then reconciled)")
+	nothing := fs.Bool("nothing-sent", false, "resolve: PayPal has no batch for the attempt (checked by hand): close it as failed so it can be retried")
+	rest, id := args[1:], ""
+	if sub != "reconcile" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		id, rest = rest[0], rest[1:]
+	}
+	if err := a.parse(fs, rest); err != nil {
+		return err
+	}
+	if sub != "reconcile" && id == "" {
+		if fs.NArg() != 1 {
+			return &exitError{2, fmt.Errorf("payout %s needs one award ID", sub)}
+		}
+		id = fs.Arg(0)
+	}
+	s, st, err := a.payoutSender(ctx)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "show":
+		return showPayout(ctx, a, st, id)
+	case "retry":
+		aw, err := s.Retry(ctx, id, payout.RetryOptions{By: *by, Reason: *reason, Rescreen: *rescreen})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s is now %s: the next run makes attempt %d with a new sender_batch_id\n", aw.ID, aw.State, aw.Attempt+1)
+		return nil
+	case "cancel":
+		if !s.PayPalConfigured() {
+			return errors.New("payout cancel: " + noPayPalEnv)
+		}
+		to, err := s.CancelUnclaimed(ctx, id, *by)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s is now %s\n", id, to)
+		return nil
+	case "resolve":
+		to, err := s.Resolve(ctx, id, payout.ResolveOptions{By: *by, PayoutBatchID: *batch, NothingSent: *nothing, Reason: *reason})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s is now %s\n", id, to)
+		return nil
+	case "reconcile":
+		if !s.PayPalConfigured() {
+			return errors.New("payout reconcile: " + noPayPalEnv)
+		}
+		atts, err := s.AttemptsToPoll(ctx)
+		if err != nil {
+			return err
+		}
+		moved, failed := map[models.AwardState]int{}, 0
+		for _, att := range atts {
+			from, to, err := s.Reconcile(ctx, att)
+			if err != nil {
+				failed++
+				a.log.WarnContext(ctx, "reconcile failed", "award_id", att.AwardID, "err", err)
+				continue
+			}
+			if to != "" && to != from {
+				moved[to]++
+			}
+		}
+		fmt.Fprintf(a.stdout, "polled %d attempt(s): %d moved", len(atts), sum(moved))
+		for st, n := range moved {
+			fmt.Fprintf(a.stdout, ", %d %s", n, st)
+		}
+		fmt.Fprintln(a.stdout)
+		if failed > 0 {
+			return fmt.Errorf("%d attempt(s) could not be read from PayPal (see the log); the next run retries", failed)
+		}
+		return nil
+	}
+	return &exitError{2, fmt.Errorf("payout: unknown subcommand %q", sub)}
+}
+
+const noPayPalEnv = "PayPal is not configured (set PAYPAL_API_BASE, PAYPAL_CLIENT_ID, PAYPAL_SECRET)"
+
+func sum(m map[models.AwardState]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// showPayout prints an award and every attempt.
+func showPayout(ctx context.Context, a *app, st *store.Store, id string) error {
+	aw, err := st.Award(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "%s  %s  %s (attempt %d)\n  reason: %s\n", aw.ID, amountOf(aw), aw.State, aw.Attempt, aw.Reason)
+	atts, err := st.AttemptsForAward(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, at := range atts {
+		mark := " "
+		if at.Attempt == aw.Attempt {
+			mark = "*"
+		}
+		fmt.Fprintf(a.stdout, "%s attempt %d  %-11s %-8s sender_batch_id %s", mark, at.Attempt, at.Channel, at.Status, at.SenderBatchID)
+		if at.PayoutBatchID != "" {
+			fmt.Fprintf(a.stdout, "  batch %s", at.PayoutBatchID)
+		}
+		if at.PayoutItemID != "" {
+			fmt.Fprintf(a.stdout, "  item %s", at.PayoutItemID)
+		}
+		if at.TransactionStatus != "" {
+			fmt.Fprintf(a.stdout, "  %s", at.TransactionStatus)
+		}
+		fmt.Fprintf(a.stdout, "  submitted %d time(s)", at.Submissions)
+		if at.FirstSubmittedAt != nil {
+			fmt.Fprintf(a.stdout, " since %s", at.FirstSubmittedAt.Format("2006-01-02 15:04:05Z"))
+		}
+		fmt.Fprintln(a.stdout)
+		if at.LastError != "" {
+			fmt.Fprintf(a.stdout, "    last error: %s\n", at.LastError)
+		}
+	}
+	return nil
+}
