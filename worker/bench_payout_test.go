@@ -37,7 +37,7 @@ func BenchmarkRunPay10k(b *testing.B) {
 		b.Run(engine, func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				sb, base := startSandbox(b, paypalsandbox.Config{RequestLogLimit: 4 * n})
+				sb, base := startSandbox(b, paypalsandbox.Config{RequestLogLimit: 4 * n, Balances: map[string]string{"USD": "100000000.00"}})
 				st := newDB(b, engine).open(b)
 				loadList(b, st)
 				ids := clearedAwards(b, st, n)
@@ -50,7 +50,7 @@ func BenchmarkRunPay10k(b *testing.B) {
 				res, err := r.RunOnce(context.Background())
 				sendTook := time.Since(start)
 				if err != nil || res.Sent != n {
-					b.Fatalf("send run: sent %d of %d, errors %d: %v", res.Sent, n, res.Errors, err)
+					b.Fatalf("send run: sent %d of %d, errors %d, unknown %d, deferred %d, manual %d, waiting %d %.300v: %v", res.Sent, n, res.Errors, res.Unknown, res.Deferred, res.Manual, len(res.Waiting), res.Waiting, err)
 				}
 				// Runs until every award is paid (the first run polled the
 				// batches PayPal had already processed).
