@@ -31,7 +31,7 @@ type approvalOpts struct {
 func (a *app) approvalFlags(fs *flag.FlagSet) *approvalOpts {
 	o := &approvalOpts{}
 	req, _ := strconv.Atoi(a.getenv("BOUNTYPAY_APPROVALS_REQUIRED"))
-	fs.StringVar(&o.thresholds, "approval-threshold", cmp.Or(a.getenv("BOUNTYPAY_APPROVAL_THRESHOLDS"), "2000.00 USD"),
+	fs.StringVar(&o.thresholds, "approval-threshold", cmp.Or(a.getenv("BOUNTYPAY_APPROVAL_THRESHOLDS"), defaultApprovalThresholds),
 		"awards from this amount (per researcher within the window) need approvals: `list` of \"AMOUNT CUR\" (also \"N PASS\", \"N OTHER\"); currencies not listed always need approvals (env BOUNTYPAY_APPROVAL_THRESHOLDS)")
 	fs.IntVar(&o.required, "approvals-required", cmp.Or(req, worker.DefaultApprovalsRequired), "distinct approvers `n`eeded (env BOUNTYPAY_APPROVALS_REQUIRED)")
 	fs.DurationVar(&o.window, "approval-window", envDuration(a.getenv, "BOUNTYPAY_APPROVAL_WINDOW", worker.DefaultApprovalWindow),
@@ -40,6 +40,11 @@ func (a *app) approvalFlags(fs *flag.FlagSet) *approvalOpts {
 		"hold money awards until a tax form is on file (env BOUNTYPAY_HOLD_WITHOUT_TAX_FORM=true)")
 	return o
 }
+
+// defaultApprovalThresholds: from these amounts (per researcher within
+// the window) an award needs approvals. Roughly USD 2,000 in each currency
+// PayPal pays in most; a currency not listed always needs approvals.
+const defaultApprovalThresholds = "2000.00 USD, 1800.00 EUR, 1600.00 GBP, 2700.00 CAD, 3000.00 AUD, 3300.00 NZD, 1800.00 CHF, 300000 JPY"
 
 // config turns the flags into a worker.ApprovalConfig.
 func (o *approvalOpts) config() (worker.ApprovalConfig, error) {

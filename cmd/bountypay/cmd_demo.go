@@ -18,6 +18,7 @@ import (
 	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
+	"github.com/plex/bountypay/worker"
 )
 
 //go:embed demodata
@@ -128,6 +129,32 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintln(w, "5. one run:")
 	printResult(a, res, false)
+
+	// 5. Finance approves what needs four eyes (two distinct people, neither
+	// the importer), then the next runs screen, send and reconcile.
+	apCfg, err := o.approval.config()
+	if err != nil {
+		return err
+	}
+	waiting, err := st.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateAwaitingApproval}})
+	if err != nil {
+		return err
+	}
+	for _, aw := range waiting {
+		for _, who := range []string{"dana (finance)", "eli (finance)"} {
+			if _, err := worker.Approve(ctx, st, apCfg, "", aw.ID, who, "demo: severity and amount checked"); err != nil {
+				return fmt.Errorf("demo approval of %s: %w", aw.ID, err)
+			}
+		}
+	}
+	if len(waiting) > 0 {
+		fmt.Fprintf(w, "6. finance approved %d award(s) at or above the approval threshold (dana and eli, four eyes)\n", len(waiting))
+		if _, err := r.RunOnce(ctx); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintln(w, "6. no award waits for approval")
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for pending(ctx, st) && time.Now().Before(deadline) {
 		time.Sleep(300 * time.Millisecond)
@@ -135,7 +162,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
-	fmt.Fprint(w, "6. reconciled with PayPal\n\n")
+	fmt.Fprint(w, "7. reconciled with PayPal\n\n")
 	if err := printStatus(ctx, w, st); err != nil {
 		return err
 	}

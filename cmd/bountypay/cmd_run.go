@@ -3,8 +3,11 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -25,6 +28,7 @@ type runOpts struct {
 	maxItem    string
 	runCap     string
 	threshold  float64
+	approval   *approvalOpts
 }
 
 func (a *app) runFlags(fs *flag.FlagSet) *runOpts {
@@ -34,6 +38,7 @@ func (a *app) runFlags(fs *flag.FlagSet) *runOpts {
 	fs.DurationVar(&o.maxListAge, "max-list-age", envDuration(a.getenv, "BOUNTYPAY_MAX_LIST_AGE", worker.DefaultMaxListAge), "hold every payout when the sanctions list is older than this `duration` (env BOUNTYPAY_MAX_LIST_AGE)")
 	fs.StringVar(&o.maxItem, "max-item", cmp.Or(a.getenv("BOUNTYPAY_MAX_ITEM"), "20000.00 USD"), "per-payment maximum, `list` of \"AMOUNT CUR\" separated by commas (env BOUNTYPAY_MAX_ITEM)")
 	fs.StringVar(&o.runCap, "run-cap", cmp.Or(a.getenv("BOUNTYPAY_RUN_CAP"), "100000.00 USD"), "total sent per run and currency, `list` of \"AMOUNT CUR\" (env BOUNTYPAY_RUN_CAP)")
+	o.approval = a.approvalFlags(fs)
 	fs.Float64Var(&o.threshold, "review-threshold", envFloat(a.getenv, "BOUNTYPAY_REVIEW_THRESHOLD", defaultReviewThreshold), "sanctions match `score` from which a person must review (env BOUNTYPAY_REVIEW_THRESHOLD)")
 	return o
 }
@@ -97,6 +102,10 @@ func (a *app) runner(ctx context.Context, o *runOpts) (*worker.Runner, *store.St
 	if err != nil {
 		return nil, nil, err
 	}
+	approval, err := o.approval.config()
+	if err != nil {
+		return nil, nil, err
+	}
 	decider, err := newDecider()
 	if err != nil {
 		return nil, nil, err
@@ -113,10 +122,14 @@ func (a *app) runner(ctx context.Context, o *runOpts) (*worker.Runner, *store.St
 	if pp != nil {
 		ppi = pp
 	}
-	sender := payout.NewSender(payout.Config{Logger: a.log}, st, ppi)
+	pcfg, err := a.payoutConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	sender := payout.NewSender(pcfg, st, ppi)
 	sc := worker.NewScreening(worker.ScreeningConfig{MaxListAge: o.maxListAge, ReviewThreshold: o.threshold}, st, juris, newListBuilder(o.threshold))
 	r := worker.NewRunner(worker.Config{DryRun: o.dryRun, KillSwitch: o.killSwitch, MaxListAge: o.maxListAge,
-		MaxItem: maxItem, RunCap: runCap, Logger: a.log, PayPalConfigured: pp != nil}, st, decider, sc, sender)
+		MaxItem: maxItem, RunCap: runCap, Logger: a.log, PayPalConfigured: pp != nil, Approval: approval}, st, decider, sc, sender)
 	return r, st, nil
 }
 
@@ -143,12 +156,37 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	o := a.runFlags(fs)
 	spec := fs.String("schedule", cmp.Or(a.getenv("BOUNTYPAY_SCHEDULE"), worker.DefaultSchedule), "cron `spec` in UTC (five fields or @hourly, @every 10m) (env BOUNTYPAY_SCHEDULE)")
 	now := fs.Bool("now", false, "also run once at start")
+	hookAddr := fs.String("webhook-addr", a.getenv("BOUNTYPAY_WEBHOOK_ADDR"), "also serve PayPal webhooks on this `address` at "+DefaultWebhookPath+" (env BOUNTYPAY_WEBHOOK_ADDR; needs PAYPAL_WEBHOOK_ID)")
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	r, _, err := a.runner(ctx, o)
 	if err != nil {
 		return err
+	}
+	if *hookAddr != "" {
+		h, err := a.webhookHandler(ctx)
+		if err != nil {
+			return err
+		}
+		mux := http.NewServeMux()
+		mux.Handle("POST "+DefaultWebhookPath, h)
+		ln, err := net.Listen("tcp", *hookAddr)
+		if err != nil {
+			return fmt.Errorf("--webhook-addr %s: %w", *hookAddr, err)
+		}
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("webhook server stopped", slog.Any("err", err))
+			}
+		}()
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+		}()
+		fmt.Fprintf(a.stdout, "PayPal webhooks: POST http://%s%s\n", ln.Addr(), DefaultWebhookPath)
 	}
 	s, err := worker.NewScheduler(*spec, r.RunOnce, a.log)
 	if err != nil {

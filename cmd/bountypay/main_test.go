@@ -101,6 +101,16 @@ func TestImportRunVerifyAgainstSandbox(t *testing.T) {
 		}
 		c.must("sanctions", "load", "demodata")
 		c.must("run")
+		// 2000.00 USD needs four eyes: not the importer, not one person twice.
+		if _, _, err := c.run("approve", "R-1/money", "--by", "t"); err == nil {
+			t.Fatal("the triage approver must not approve the payout")
+		}
+		c.must("approve", "R-1/money", "--by", "dana")
+		if _, _, err := c.run("approve", "R-1/money", "--by", "dana"); err == nil {
+			t.Fatal("one person must not approve twice")
+		}
+		c.must("approve", "R-1/money", "--by", "eli")
+		c.must("run")
 		deadline := time.Now().Add(10 * time.Second)
 		for !strings.Contains(c.must("status"), "paid") && time.Now().Before(deadline) {
 			time.Sleep(200 * time.Millisecond)
