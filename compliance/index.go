@@ -1,7 +1,9 @@
 package compliance
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,6 +40,7 @@ type nameRec struct {
 	// first given name of "SURNAME, Given Middle"); leaving them out of a
 	// query costs less.
 	middle uint32
+	w      []float32 // weight per word (kind and frequency)
 }
 
 // compound is the concatenation of 2 or 3 adjacent words of a name.
@@ -45,6 +48,8 @@ type compound struct {
 	id    int32
 	start uint8
 	n     uint8
+	mask  uint32  // words covered
+	w     float32 // their weight
 }
 
 type index struct {
@@ -53,12 +58,17 @@ type index struct {
 	ascii  []bool
 	weight []float32 // IDF weight of a word, 0.15..1
 	df     []int32   // names holding the word
-	post   [][]int32 // word or compound id → names
-	byStr  map[string]int32
-	byKey  map[string][]int32
-	grams  [][]int32 // bigram key → word ids with len ≥ minFuzzyLen, sorted by length
-	names  []nameRec
-	exact  map[string][]int32 // joined words → names (for names of initials only)
+	// compOnly marks ids used only as compounds (never as a word of a
+	// name); they match through strictSim.
+	compOnly []bool
+	post     [][]int32 // word or compound id → names
+	byStr    map[string]int32
+	byKey    map[string][]int32
+	grams    [][]int32 // bigram key → word ids with 6+ letters, sorted by length
+	dels     []delKey  // deletion keys of every fuzzy-comparable word, sorted
+	delDir   []uint32  // bucket (top delBits of the key) → first index in dels
+	names    []nameRec
+	exact    map[string][]int32 // joined words → names (for names of initials only)
 	// entryNames[e] lists the names of entry e.
 	entryNames [][]int32
 }
@@ -187,12 +197,40 @@ func buildIndex(entries []ofac.Entry) *index {
 	for i := range ix.weight {
 		ix.weight[i] = idfWeight(int(df[i]), total) * lengthFactor(len(ix.strs[i]))
 	}
+	ix.compOnly = make([]bool, nv)
+	for i := range ix.compOnly {
+		ix.compOnly[i] = true
+	}
+	for _, n := range ix.names {
+		for _, id := range n.toks {
+			ix.compOnly[id] = false
+		}
+		for _, id := range n.alts {
+			if id >= 0 {
+				ix.compOnly[id] = false
+			}
+		}
+	}
+	for ni := range ix.names {
+		n := &ix.names[ni]
+		n.w = make([]float32, len(n.toks))
+		for j, id := range n.toks {
+			n.w[j] = kindWeight(n.kinds[j], ix.weight[id])
+		}
+		for ci := range n.comps {
+			c := &n.comps[ci]
+			for k := int(c.start); k < int(c.start+c.n); k++ {
+				c.mask |= 1 << k
+				c.w += n.w[k]
+			}
+		}
+	}
 	ix.keys = make([]string, nv)
 	ix.ascii = make([]bool, nv)
 	order := make([]int32, nv)
 	for i, s := range ix.strs {
 		ix.ascii[i] = isASCII(s)
-		if k := phoneticKey(s); k != "" {
+		if k := phoneticKey(s); k != "" && !ix.compOnly[i] {
 			ix.keys[i] = k
 			ix.byKey[k] = append(ix.byKey[k], int32(i))
 		}
@@ -206,12 +244,52 @@ func buildIndex(entries []ofac.Entry) *index {
 		if len(s) < minFuzzyLen || !ix.ascii[id] || len(s) > maxFuzzyLen {
 			continue
 		}
+		for i := -1; i < len(s); i++ {
+			ix.dels = append(ix.dels, delKey{key: hashSkip(s, i), id: id})
+		}
+		if len(s) < 6 || ix.compOnly[id] {
+			continue
+		}
 		buf = bigrams(s, buf[:0])
 		for _, g := range buf {
 			ix.grams[g] = append(ix.grams[g], id)
 		}
 	}
+	slices.SortFunc(ix.dels, func(a, b delKey) int { return cmp.Compare(a.key, b.key) })
+	ix.delDir = make([]uint32, 1<<delBits+1)
+	b := 0
+	for i, d := range ix.dels {
+		for bk := int(d.key >> (64 - delBits)); b <= bk; b++ {
+			ix.delDir[b] = uint32(i)
+		}
+	}
+	for ; b <= 1<<delBits; b++ {
+		ix.delDir[b] = uint32(len(ix.dels))
+	}
 	return ix
+}
+
+const delBits = 20
+
+// sim is the similarity of a query word or compound with listed id, as
+// both the index and the full scan define it.
+func (ix *index) sim(w, key string, comp bool, id int32) float64 {
+	if comp || ix.compOnly[id] {
+		return strictSim(w, ix.strs[id])
+	}
+	if !ix.ascii[id] || !isASCII(w) {
+		if w == ix.strs[id] {
+			return 1
+		}
+		return 0
+	}
+	return tokenSim(w, ix.strs[id], key, ix.keys[id])
+}
+
+// delKey maps a deletion key (hashSkip) to a word.
+type delKey struct {
+	key uint64
+	id  int32
 }
 
 // idfWeight maps document frequency to a weight in [0.15, 1]: a word in

@@ -83,10 +83,12 @@ type qUnit struct {
 
 // prepared is one reading of a query, ready to match.
 type prepared struct {
-	toks  []string
-	kinds []tokKind
-	w     []float32 // weight per word
-	units []qUnit
+	toks       []string
+	kinds      []tokKind
+	w          []float32 // weight per word
+	units      []qUnit
+	uw         []float32 // weight per unit (sum over its words)
+	hasInitial bool      // a word is an initial, particle or legal form
 }
 
 func (ix *index) prepare(n normName) *prepared {
@@ -128,6 +130,19 @@ func (ix *index) prepare(n normName) *prepared {
 			p.units = append(p.units, u)
 		}
 	}
+	p.uw = make([]float32, len(p.units))
+	for ui, u := range p.units {
+		for k := range p.toks {
+			if u.mask&(1<<k) != 0 {
+				p.uw[ui] += p.w[k]
+			}
+		}
+	}
+	for _, k := range p.kinds {
+		if k != kindName {
+			p.hasInitial = true
+		}
+	}
 	return p
 }
 
@@ -148,31 +163,45 @@ func kindWeight(k tokKind, w float32) float32 {
 // word (a name matched only by them scores 0).
 func (u *qUnit) retrievable() bool { return u.kind == kindName }
 
-// simSource gives tokenSim(query unit, listed word id): from the per-query
-// table filled by the index lookups, or computed directly (full scan).
+// simSource gives the similarities of all query units to listed word id:
+// from the per-query table filled by the index lookups (or the full
+// scan), or computed directly (full, for explanations).
 type simSource struct {
 	ix   *index
-	sc   *scratch // nil: compute directly
+	sc   *scratch
 	p    *prepared
 	full bool
+	tmp  []float32
 }
 
-func (s *simSource) sim(u int, id int32) float32 {
+// row returns the similarities of every unit to id, or nil when none.
+func (s *simSource) row(id int32) []float32 {
 	if s.full {
-		q := &s.p.units[u]
-		if !q.ascii || !s.ix.ascii[id] {
-			if q.s == s.ix.strs[id] {
-				return 1
+		s.tmp = s.tmp[:0]
+		any := false
+		for ui := range s.p.units {
+			q := &s.p.units[ui]
+			v := float32(0)
+			if q.retrievable() {
+				v = float32(s.ix.sim(q.s, q.key, q.comp, id))
+				if q.alt != "" {
+					v = max(v, float32(s.ix.sim(q.alt, q.altKey, false, id)))
+				}
 			}
-			return 0
+			any = any || v > 0
+			s.tmp = append(s.tmp, v)
 		}
-		return float32(tokenSim(q.s, s.ix.strs[id], q.key, s.ix.keys[id]))
+		if !any {
+			return nil
+		}
+		return s.tmp
 	}
 	slot := s.sc.mark[id]
 	if slot == 0 {
-		return 0
+		return nil
 	}
-	return s.sc.rows[int(slot-1)*len(s.p.units)+u]
+	n := len(s.p.units)
+	return s.sc.rows[int(slot-1)*n : int(slot)*n]
 }
 
 // pair is a candidate alignment of a query unit and a listed unit.
@@ -191,39 +220,61 @@ type pair struct {
 func (ix *index) nameScore(p *prepared, n *nameRec, src *simSource, buf []pair, detail *[]pair) (float64, []pair) {
 	pairs := buf[:0]
 	anchor := false
-	for ui := range p.units {
-		u := &p.units[ui]
-		var uw float32
-		for k := range p.toks {
-			if u.mask&(1<<k) != 0 {
-				uw += p.w[k]
+	var altRow []float32
+	for j, id := range n.toks {
+		nk := n.kinds[j]
+		bw := n.w[j]
+		if nk == kindName {
+			row := src.row(id)
+			if alt := n.alts[j]; alt >= 0 {
+				if ar := src.row(alt); ar != nil {
+					if row == nil {
+						row = ar
+					} else {
+						altRow = append(altRow[:0], row...)
+						for k, v := range ar {
+							altRow[k] = max(altRow[k], v)
+						}
+						row = altRow
+					}
+				}
+			}
+			if row != nil {
+				for ui, s := range row {
+					u := &p.units[ui]
+					if s <= 0 || u.kind != kindName {
+						continue
+					}
+					if u.comp && s < compoundMinSim {
+						continue
+					}
+					anchor = true
+					pairs = append(pairs, pair{sim: s, c: (p.uw[ui] + bw) / 2, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j)})
+				}
+			}
+			if !p.hasInitial {
+				continue
 			}
 		}
-		for j, id := range n.toks {
-			nk := n.kinds[j]
-			var s float32
+		for ui := range p.units {
+			u := &p.units[ui]
+			if u.comp {
+				continue
+			}
+			uw := p.uw[ui]
 			switch {
-			case u.kind == kindLegal || nk == kindLegal:
+			case u.kind == kindLegal || nk == kindLegal, u.kind == kindParticle || nk == kindParticle:
 				if u.kind == nk && u.exactID == id {
-					s = 1
-				}
-			case u.kind == kindParticle || nk == kindParticle:
-				if u.kind == nk && u.exactID == id {
-					s = 1
+					pairs = append(pairs, pair{sim: 1, c: (uw + bw) / 2, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j)})
 				}
 			case u.kind == kindInitial || nk == kindInitial:
-				if u.comp {
-					break
-				}
 				ns := ix.strs[id]
 				if u.s == ns {
-					bw := kindWeight(nk, ix.weight[id])
 					pairs = append(pairs, pair{sim: 1, c: (uw + bw) / 2, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j)})
 				} else if u.s[0] == ns[0] {
 					// An initial stands for a word but proves little: the
 					// pair weighs as an initial, and the rest of the full
 					// word's weight counts as unmatched.
-					bw := kindWeight(nk, ix.weight[id])
 					var extra float32
 					if u.kind != kindInitial && uw > initialW {
 						extra = lambdaQuery * (uw - initialW)
@@ -233,40 +284,21 @@ func (ix *index) nameScore(p *prepared, n *nameRec, src *simSource, buf []pair, 
 					}
 					pairs = append(pairs, pair{sim: initialSim, c: initialW, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j), extra: extra})
 				}
-				continue
-			default:
-				s = src.sim(ui, id)
-				if alt := n.alts[j]; alt >= 0 {
-					s = max(s, src.sim(ui, alt))
-				}
-				if u.comp && s < compoundMinSim {
-					s = 0
-				}
-				if s > 0 {
-					anchor = true
-				}
-			}
-			if s > 0 {
-				bw := kindWeight(nk, ix.weight[id])
-				pairs = append(pairs, pair{sim: s, c: (uw + bw) / 2, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j)})
 			}
 		}
-		if u.comp || u.kind != kindName {
+	}
+	for ci, c := range n.comps {
+		row := src.row(c.id)
+		if row == nil {
 			continue
 		}
-		for ci, c := range n.comps {
-			s := src.sim(ui, c.id)
-			if s < compoundMinSim {
+		for ui, s := range row {
+			u := &p.units[ui]
+			if s < compoundMinSim || u.comp || u.kind != kindName {
 				continue
 			}
 			anchor = true
-			var bw float32
-			var m uint32
-			for k := int(c.start); k < int(c.start+c.n); k++ {
-				bw += kindWeight(n.kinds[k], ix.weight[n.toks[k]])
-				m |= 1 << k
-			}
-			pairs = append(pairs, pair{sim: s, c: (uw + bw) / 2, qmask: u.mask, nmask: m, u: int16(ui), v: int16(-1 - ci)})
+			pairs = append(pairs, pair{sim: s, c: (p.uw[ui] + c.w) / 2, qmask: u.mask, nmask: c.mask, u: int16(ui), v: int16(-1 - ci)})
 		}
 	}
 	if !anchor && !sameWords(p, n) {
@@ -346,6 +378,10 @@ type scratch struct {
 	cands   []int32
 	pairs   []pair
 	gbuf    []uint32
+	// per-entry best candidate (Screener.candidates)
+	entSeen  []uint32
+	entIdx   []int32
+	entEpoch uint32
 }
 
 func newScratchPool(ix *index) *sync.Pool {
@@ -383,32 +419,38 @@ func (ix *index) lookup(p *prepared, sc *scratch) []int32 {
 		if !u.retrievable() {
 			continue
 		}
+		rec := func(id int32) {
+			if s := ix.sim(u.s, u.key, u.comp, id); s > 0 {
+				record(ui, id, float32(s))
+			}
+		}
 		if u.exactID >= 0 {
 			record(ui, u.exactID, 1)
 		}
-		if u.key != "" {
+		if !u.comp && u.key != "" {
 			for _, id := range ix.byKey[u.key] {
-				if s := tokenSim(u.s, ix.strs[id], u.key, ix.keys[id]); s > 0 {
+				rec(id)
+			}
+		}
+		if u.ascii {
+			ix.fuzzy(u.s, !u.comp, sc, rec)
+		}
+		if u.alt != "" {
+			recAlt := func(id int32) {
+				if s := ix.sim(u.alt, u.altKey, false, id); s > 0 {
 					record(ui, id, float32(s))
 				}
 			}
-		}
-		if u.ascii && len(u.s) >= minFuzzyLen {
-			ix.fuzzy(u.s, u.key, sc, func(id int32, s float64) { record(ui, id, float32(s)) })
-		}
-		if u.alt != "" {
 			if id, ok := ix.byStr[u.alt]; ok {
 				record(ui, id, 1)
 			}
 			if u.altKey != "" {
 				for _, id := range ix.byKey[u.altKey] {
-					if s := tokenSim(u.alt, ix.strs[id], u.altKey, ix.keys[id]); s > 0 {
-						record(ui, id, float32(s))
-					}
+					recAlt(id)
 				}
 			}
-			if u.altASCII && len(u.alt) >= minFuzzyLen {
-				ix.fuzzy(u.alt, u.altKey, sc, func(id int32, s float64) { record(ui, id, float32(s)) })
+			if u.altASCII {
+				ix.fuzzy(u.alt, true, sc, recAlt)
 			}
 		}
 	}
@@ -446,45 +488,95 @@ func (sc *scratch) release() {
 	sc.touched = sc.touched[:0]
 }
 
-// fuzzy calls fn for every listed word within editBudget edits of word w
-// (phonetic key key) with its tokenSim.
-func (ix *index) fuzzy(w, key string, sc *scratch, fn func(id int32, s float64)) {
+// fuzzy calls fn for every listed word that may be within editBudget
+// edits of w; fn verifies. Pairs within one edit are found through the
+// deletion keys; pairs within two edits (both words of 6+ letters, one of
+// 8+; not for compounds) through the bigram lists: an OSA edit changes at
+// most 3 padded bigrams, so such words share at least max(len)-5.
+func (ix *index) fuzzy(w string, twoEdits bool, sc *scratch, fn func(id int32)) {
 	lq := len(w)
-	if lq > maxFuzzyLen {
+	if lq > maxFuzzyLen || lq < minFuzzyLen {
 		return
 	}
-	sc.gbuf = bigrams(w, sc.gbuf[:0])
-	minLen, maxLen := max(minFuzzyLen, lq-2), lq+2
 	sc.cTouch = sc.cTouch[:0]
-	for _, g := range sc.gbuf {
-		list := ix.grams[g]
-		// Lists are sorted by word length: skip to the window.
-		lo := searchLen(ix, list, minLen)
-		for _, id := range list[lo:] {
-			if len(ix.strs[id]) > maxLen {
-				break
+	check := func(id int32) {
+		if sc.counts[id] != 0 {
+			return
+		}
+		sc.counts[id] = 255
+		sc.cTouch = append(sc.cTouch, id)
+		fn(id)
+	}
+	ix.deletionCandidates(w, check)
+	if twoEdits && lq >= 6 {
+		lvMin, lvMax := max(6, lq-2), lq+2
+		if lq < 8 {
+			lvMin = max(lvMin, 8)
+		}
+		if lvMin <= lvMax {
+			sc.gbuf = bigrams(w, sc.gbuf[:0])
+			start := len(sc.cTouch)
+			for _, g := range sc.gbuf {
+				list := ix.grams[g]
+				lo := searchLen(ix, list, lvMin)
+				for _, id := range list[lo:] {
+					if len(ix.strs[id]) > lvMax {
+						break
+					}
+					c := sc.counts[id]
+					if c == 255 {
+						continue // already checked
+					}
+					if c == 0 {
+						sc.cTouch = append(sc.cTouch, id)
+					}
+					sc.counts[id] = c + 1
+				}
 			}
-			if sc.counts[id] == 0 {
-				sc.cTouch = append(sc.cTouch, id)
-			}
-			if sc.counts[id] < 255 {
-				sc.counts[id]++
+			for _, id := range sc.cTouch[start:] {
+				if int(sc.counts[id]) >= max(lq, len(ix.strs[id]))-5 {
+					fn(id)
+				}
 			}
 		}
 	}
 	for _, id := range sc.cTouch {
-		c := int(sc.counts[id])
 		sc.counts[id] = 0
-		lv := len(ix.strs[id])
-		ml := max(lq, lv)
-		k := editBudget(min(lq, lv), ml)
-		if abs(lq-lv) > k || c < ml+1-3*k {
-			continue
-		}
-		if s := tokenSim(w, ix.strs[id], key, ix.keys[id]); s > 0 {
-			fn(id, s)
+	}
+}
+
+// deletionCandidates calls fn for every listed word that shares a
+// deletion key with w: w itself or w with one letter deleted, against the
+// listed words and their one-letter deletions. Every pair within one OSA
+// edit shares a key (a substitution or transposition deletes to the same
+// string, an insertion deletes to the other word). Hash collisions only add
+// candidates, which the caller verifies.
+func (ix *index) deletionCandidates(w string, fn func(id int32)) {
+	look := func(h uint64) {
+		b := h >> (64 - delBits)
+		for i, end := ix.delDir[b], ix.delDir[b+1]; i < end; i++ {
+			if ix.dels[i].key == h {
+				fn(ix.dels[i].id)
+			}
 		}
 	}
+	look(hashSkip(w, -1))
+	for i := 0; i < len(w); i++ {
+		look(hashSkip(w, i))
+	}
+}
+
+// hashSkip is FNV-1a of s without the byte at skip (-1: all of s).
+func hashSkip(s string, skip int) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		if i == skip {
+			continue
+		}
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }
 
 func searchLen(ix *index, list []int32, n int) int {

@@ -324,3 +324,19 @@ func tokenSim(a, b string, keyA, keyB string) float64 {
 	}
 	return j
 }
+
+// strictSim is tokenSim for joined words (compounds on either side): equal,
+// or within one edit; no phonetic match and no second edit. Compounds are
+// long and would otherwise meet many unrelated words.
+func strictSim(a, b string) float64 {
+	if a == b {
+		return 1
+	}
+	if min(len(a), len(b)) < minFuzzyLen || max(len(a), len(b)) > maxFuzzyLen || !isASCII(a) || !isASCII(b) {
+		return 0
+	}
+	if osaDistance(a, b, 1) > 1 {
+		return 0
+	}
+	return jaroWinkler(a, b)
+}

@@ -255,17 +255,25 @@ func (s *Screener) Screen(q Query) Result {
 }
 
 // candidates returns, per entry, the best-scoring name over all readings.
-// With letterSets (see fullScanLookup) a full scan replaces the index lookup (the reference the
+// With full (see fullScan) a scan of everything replaces the index lookup (the reference the
 // index is proved against).
-func (s *Screener) candidates(readings []normName, sc *scratch, letterSets []uint64) []candidate {
-	byEntry := map[int32]int{}
+func (s *Screener) candidates(readings []normName, sc *scratch, full *fullScan) []candidate {
+	sc.entEpoch++
+	if sc.entEpoch == 0 {
+		clear(sc.entSeen)
+		sc.entEpoch = 1
+	}
+	if len(sc.entSeen) < len(s.ix.entryNames) {
+		sc.entSeen = make([]uint32, len(s.ix.entryNames))
+		sc.entIdx = make([]int32, len(s.ix.entryNames))
+	}
 	var out []candidate
 	for ri, r := range readings {
 		p := s.ix.prepare(r)
 		src := &simSource{ix: s.ix, sc: sc, p: p}
 		var names []int32
-		if letterSets != nil {
-			names = s.ix.fullScanLookup(p, sc, letterSets)
+		if full != nil {
+			names = full.lookup(p, sc)
 		} else {
 			names = s.ix.lookup(p, sc)
 		}
@@ -280,13 +288,15 @@ func (s *Screener) candidates(readings []normName, sc *scratch, letterSets []uin
 			if n.weak {
 				score *= s.cfg.WeakAliasFactor
 			}
-			if i, ok := byEntry[n.entry]; ok {
+			if sc.entSeen[n.entry] == sc.entEpoch {
+				i := sc.entIdx[n.entry]
 				if score > out[i].nameScore || (score == out[i].nameScore && ni < out[i].name) {
 					out[i] = candidate{entry: n.entry, name: ni, nameScore: score, raw: raw, reading: ri}
 				}
 				continue
 			}
-			byEntry[n.entry] = len(out)
+			sc.entSeen[n.entry] = sc.entEpoch
+			sc.entIdx[n.entry] = int32(len(out))
 			out = append(out, candidate{entry: n.entry, name: ni, nameScore: score, raw: raw, reading: ri})
 		}
 		sc.release()
