@@ -200,7 +200,15 @@ func (s *Sender) move(tx *store.Tx, a *models.Award, cur *store.Attempt, status 
 	now := tx.Now()
 	effective := now
 	if !it.TimeProcessed.IsZero() && mv.kind == ledger.KindPaid && !it.TimeProcessed.After(now) {
+		// Book at PayPal's processing time, so monthly statements match
+		// PayPal's activity report; a payment processed in a month that
+		// finance has sealed since goes into the open period instead.
 		effective = it.TimeProcessed
+		if sealed, err := tx.SealedThrough(); err != nil {
+			return err
+		} else if effective.Before(sealed) {
+			effective = now
+		}
 	}
 	reason := "PayPal " + status
 	if it.ErrorName != "" && status == it.TransactionStatus {
@@ -226,6 +234,13 @@ func (s *Sender) move(tx *store.Tx, a *models.Award, cur *store.Attempt, status 
 		Kind:           mv.kind, Actor: s.cfg.Actor, EffectiveAt: effective, Postings: postings,
 		Data: map[string]string{"sender_batch_id": cur.SenderBatchID, "payout_batch_id": cur.PayoutBatchID,
 			"payout_item_id": cur.PayoutItemID, "transaction_status": status,
-			"fee": fmt.Sprint(cur.FeeMinor), "error": it.ErrorName},
+			"fee": fmt.Sprint(cur.FeeMinor), "error": it.ErrorName, "time_processed": timeText(it.TimeProcessed)},
 	}, nil)
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
 }

@@ -148,3 +148,10 @@ func (s *Store) Seals(ctx context.Context) ([]ledger.SealInfo, []ledger.Entry, e
 }
 
 var errStop = errors.New("stop")
+
+// SealedThrough returns the end of the last sealed period (zero if none):
+// no entry may be effective before it.
+func (tx *Tx) SealedThrough() (time.Time, error) {
+	h, _, err := tx.ledgerHead("")
+	return h.SealedThrough, err
+}

@@ -130,10 +130,11 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 		res.ListProblem = err.Error()
 		r.log.WarnContext(ctx, "payouts held: sanctions list unusable", slog.String("reason", err.Error()))
 	}
-	if listOK {
-		if err := r.send(ctx, &res); err != nil {
-			return res, fmt.Errorf("send: %w", err)
-		}
+	// Without a usable list nothing new leaves; attempts already written
+	// ahead were screened before and are resent, so that their outcome is
+	// known before PayPal's 30-day deduplication window closes.
+	if err := r.send(ctx, &res, listOK); err != nil {
+		return res, fmt.Errorf("send: %w", err)
 	}
 	if err := r.reconcile(ctx, &res); err != nil {
 		return res, fmt.Errorf("reconcile: %w", err)

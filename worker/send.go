@@ -27,7 +27,7 @@ const maxBackoffWait = 10 * time.Second
 // send and grant; the per-item maximum keeps large awards for finance; the
 // per-run cap bounds the total submitted per currency in this run
 // (resubmissions included); PayPal's Retry-After is honoured.
-func (r *Runner) send(ctx context.Context, res *Result) error {
+func (r *Runner) send(ctx context.Context, res *Result, newSends bool) error {
 	spent := map[string]int64{}
 	stopped := false  // PayPal asked us to back off for longer than we wait
 	var mu sync.Mutex // guards res while calls run in parallel
@@ -79,6 +79,9 @@ func (r *Runner) send(ctx context.Context, res *Result) error {
 		async(att.AwardID, func() (payout.Outcome, error) { return r.sender.Submit(ctx, att) })
 	}
 	wg.Wait() // resends first: a new send never overtakes an open attempt
+	if !newSends {
+		return nil
+	}
 
 	// 2. New attempts for cleared awards.
 	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateCleared}})
