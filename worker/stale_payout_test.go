@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/worker"
 )
