@@ -69,7 +69,7 @@ func VerifyJSONL(ctx context.Context, r io.Reader, v *Verifier) error {
 }
 
 // CSVSchemaVersion is the version of the journal CSV columns. Columns are
-// only ever added at the end; a new version is announced in FINANCE.md.
+// only ever added at the end; a new version is announced in the README (Finance, Exports).
 const CSVSchemaVersion = "1"
 
 // CSVColumns are the journal CSV columns (schema version 1): one row per

@@ -15,7 +15,7 @@ package store
 // On PostgreSQL, UPDATE, DELETE and TRUNCATE on both tables are revoked
 // from PUBLIC; the head trigger runs as its owner (SECURITY DEFINER) so an
 // application role needs only SELECT and INSERT on the ledger tables (see
-// ledger/FINANCE.md for the role set-up).
+// the README, Finance, Protection, for the role set-up).
 var financeSQL = map[Dialect]string{
 	SQLite: `
 CREATE TABLE ledger_heads (

@@ -17,7 +17,7 @@ func newJurisdictions() (*compliance.Jurisdictions, error) {
 }
 
 // defaultReviewThreshold is the sanctions score from which a person
-// reviews; see compliance/SCREENING.md for how it was chosen.
+// reviews; see the README, Screening, for how it was chosen.
 const defaultReviewThreshold = compliance.DefaultReviewThreshold
 
 // buildScreener indexes a loaded list for name screening.
