@@ -178,15 +178,23 @@ func finishTokens(words []string, protect int) normName {
 	}
 	// Honorifics: drop when something else remains, except in the surname
 	// part and right after a particle (AL-SHAYKH is a family name).
+	// Only leading titles of the given-name part go ("MAHMUD, Mawlawi
+	// Fariduddin", "Dr. Ahmed Sheikh" keeps its surname Sheikh).
 	drop := make([]bool, len(out.toks))
 	keep := 0
+	leading := true
 	for i, t := range out.toks {
-		if honorifics[t] && out.kinds[i] == kindName && out.origin[i] >= protect &&
-			(i == 0 || !particles[out.toks[i-1]]) {
-			drop[i] = true
-		} else {
-			keep++
+		if i > 0 && protect > 0 && out.origin[i-1] < protect && out.origin[i] >= protect {
+			leading = true // start of the given-name part
 		}
+		if honorifics[t] && out.kinds[i] == kindName && out.origin[i] >= protect && leading {
+			drop[i] = true
+			continue
+		}
+		if out.origin[i] >= protect {
+			leading = false
+		}
+		keep++
 	}
 	if keep > 0 && keep < len(out.toks) {
 		o := normName{surname: protect}

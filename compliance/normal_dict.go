@@ -99,6 +99,11 @@ var legalPhrases = []struct {
 	{strings.Fields("s de rl de cv"), "llc"},
 	{strings.Fields("sa de cv"), "jsc"},
 	{strings.Fields("s a de c v"), "jsc"},
+	{strings.Fields("s a de cv"), "jsc"},
+	{strings.Fields("s de r l de cv"), "llc"},
+	{strings.Fields("s de rl de cv"), "llc"},
+	{strings.Fields("s a s"), "jsc"},
+	{strings.Fields("s a c"), "jsc"},
 }
 
 // variants folds spellings of the same name word to one canonical form:
