@@ -55,7 +55,7 @@ func variantClasses() []variantClass {
 		{"added-given-name", addedGiven, nil},
 		{"dropped-middle-name", droppedMiddle, nil},
 		{"diacritics", func(e *ofac.Entry, i int) string { return diacritics(naturalOrder(e.Name), i) }, nil},
-		{"translit-variant", func(e *ofac.Entry, i int) string { return translitVariant(naturalOrder(e.Name), i) }, nil},
+		{"translit-variant", func(e *ofac.Entry, i int) string { return translitVariant(personOrder(e), i) }, nil},
 		{"cyrillic", func(e *ofac.Entry, i int) string { return latinToCyrillic(e.Name) }, isRussian},
 		{"legal-form", legalVariant, func(e *ofac.Entry) bool { return e.Type == ofac.TypeEntity }},
 		{"alias-exact", func(e *ofac.Entry, i int) string {

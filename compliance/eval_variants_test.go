@@ -212,14 +212,44 @@ func translitVariant(name string, seed int) string {
 			}
 		}
 	}
-	low := strings.ToLower(name)
+	// Legal-form words (LLC, OOO, JSC, EOOD, S.A. DE C.V.) are not
+	// transliterated names: "OOO" is never written "UO", nor "LLC" "LLK".
+	lw := strings.Fields(strings.ToLower(name))
 	for k := range spellingRules {
 		rule := spellingRules[(seed+k)%len(spellingRules)]
-		if strings.Contains(low, rule[0]) {
-			return strings.Replace(low, rule[0], rule[1], 1)
+		for i, x := range lw {
+			if isLegalFormWord(x) || !strings.Contains(x, rule[0]) {
+				continue
+			}
+			lw[i] = strings.Replace(x, rule[0], rule[1], 1)
+			return strings.Join(lw, " ")
 		}
 	}
 	return ""
+}
+
+// isLegalFormWord reports a word of a legal form ("llc", "s.a.", "c.v.",
+// "dooel", "de" inside "S.A. DE C.V.").
+func isLegalFormWord(w string) bool {
+	w = strings.Trim(strings.ReplaceAll(w, ".", ""), ",;:-&()")
+	if _, ok := legalForms[w]; ok {
+		return true
+	}
+	switch w {
+	case "eood", "ood", "dooel", "ead", "doo", "de", "cv", "rl", "s", "a", "c", "v", "r", "l":
+		return true
+	}
+	return false
+}
+
+// personOrder is the natural order of an individual's "SURNAME, Given"
+// name; other names are kept as written ("X, S.A. DE C.V." is not
+// reordered).
+func personOrder(e *ofac.Entry) string {
+	if e.Type == ofac.TypeIndividual {
+		return naturalOrder(e.Name)
+	}
+	return e.Name
 }
 
 // latinToCyrillic writes a Russian name given in Latin transliteration in

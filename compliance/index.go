@@ -40,7 +40,11 @@ type nameRec struct {
 	// first given name of "SURNAME, Given Middle"); leaving them out of a
 	// query costs less.
 	middle uint32
-	w      []float32 // weight per word (kind and frequency)
+	// surnames marks the words of a surname of two or more words
+	// ("ALTAMIRANO LOPEZ, Hector"); when one of them matches, leaving
+	// the other out costs like a middle name.
+	surnames uint32
+	w        []float32 // weight per word (kind and frequency)
 }
 
 // compound is the concatenation of 2 or 3 adjacent words of a name.
@@ -110,10 +114,19 @@ func buildIndex(entries []ofac.Entry) *index {
 			}
 			rec := nameRec{entry: int32(ei), alias: int16(alias), weak: weak, kinds: n.kinds}
 			if e.Type == ofac.TypeIndividual && n.surname > 0 {
+				var sur uint32
+				nsur := 0
 				for i, o := range n.origin {
 					if o > n.surname {
 						rec.middle |= 1 << i
 					}
+					if o < n.surname && n.kinds[i] == kindName {
+						sur |= 1 << i
+						nsur++
+					}
+				}
+				if nsur >= 2 {
+					rec.surnames = sur
 				}
 			}
 			for i, t := range n.toks {
@@ -270,6 +283,12 @@ func buildIndex(entries []ofac.Entry) *index {
 }
 
 const delBits = 20
+
+// known reports whether w is a word of a listed name.
+func (ix *index) known(w string) bool {
+	id, ok := ix.byStr[w]
+	return ok && ix.df[id] > 0
+}
 
 // sim is the similarity of a query word or compound with listed id, as
 // both the index and the full scan define it.

@@ -89,10 +89,12 @@ type prepared struct {
 	units      []qUnit
 	uw         []float32 // weight per unit (sum over its words)
 	hasInitial bool      // a word is an initial, particle or legal form
+	titled     bool      // a title was dropped from the query
+	nameWords  int       // ordinary words (not particles, legal forms, initials)
 }
 
 func (ix *index) prepare(n normName) *prepared {
-	p := &prepared{toks: n.toks, kinds: n.kinds}
+	p := &prepared{toks: n.toks, kinds: n.kinds, titled: n.titled}
 	if len(p.toks) > maxQueryToks {
 		p.toks, p.kinds = p.toks[:maxQueryToks], p.kinds[:maxQueryToks]
 	}
@@ -141,6 +143,8 @@ func (ix *index) prepare(n normName) *prepared {
 	for _, k := range p.kinds {
 		if k != kindName {
 			p.hasInitial = true
+		} else {
+			p.nameWords++
 		}
 	}
 	return p
@@ -264,7 +268,7 @@ func (ix *index) nameScore(p *prepared, n *nameRec, src *simSource, buf []pair, 
 			uw := p.uw[ui]
 			switch {
 			case u.kind == kindLegal || nk == kindLegal, u.kind == kindParticle || nk == kindParticle:
-				if u.kind == nk && u.exactID == id {
+				if u.exactID == id && (u.kind == nk || u.kind != kindLegal && nk != kindLegal) {
 					pairs = append(pairs, pair{sim: 1, c: (uw + bw) / 2, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j)})
 				}
 			case u.kind == kindInitial || nk == kindInitial:
@@ -334,10 +338,15 @@ func (ix *index) nameScore(p *prepared, n *nameRec, src *simSource, buf []pair, 
 			den += lambdaQuery * p.w[k]
 		}
 	}
+	// A title and a single name word ("President Putin") refer to a
+	// person by surname: the given names it leaves out cost like middle
+	// names.
+	titled := p.titled && p.nameWords == 1
+	surMatched := nused&n.surnames != 0
 	for j, id := range n.toks {
 		if nused&(1<<j) == 0 {
 			l := float32(lambdaListed)
-			if n.middle&(1<<j) != 0 {
+			if n.middle&(1<<j) != 0 || titled || (surMatched && n.surnames&(1<<j) != 0) {
 				l = lambdaMiddle
 			}
 			den += l * kindWeight(n.kinds[j], ix.weight[id])

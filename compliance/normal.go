@@ -26,6 +26,8 @@ type normName struct {
 	// surname is the number of input words before the first comma
 	// ("SURNAME, Given Middle"), 0 when there is no comma.
 	surname int
+	// titled reports that a title was dropped ("President Putin").
+	titled bool
 }
 
 // NormalizeName returns the canonical words of name as the screener
@@ -44,6 +46,14 @@ func NormalizeName(name string) []string {
 // normalizeReadings returns one normalised reading of name, or two when a
 // script has a separate loanword reading (Hangul, kana).
 func normalizeReadings(name string) []normName {
+	return normalizeWith(name, nil)
+}
+
+// normalizeWith is normalizeReadings for a query: known reports whether a
+// word is a listed word; query words that are not, within one edit of a
+// legal-form word, are read as that word ("OJINT STOCI COMPAYN" is a
+// joint stock company).
+func normalizeWith(name string, known func(string) bool) []normName {
 	lower := strings.ToLower(norm.NFKC.String(name))
 	words := splitWords(lower)
 	if len(words) == 0 {
@@ -69,9 +79,9 @@ func normalizeReadings(name string) []normName {
 			loan = append(loan, s)
 		}
 	}
-	out := []normName{finishTokens(std, protect)}
+	out := []normName{finishTokens(std, protect, known)}
 	if hasLoan {
-		if n := finishTokens(loan, protect); strings.Join(n.toks, " ") != strings.Join(out[0].toks, " ") {
+		if n := finishTokens(loan, protect, known); strings.Join(n.toks, " ") != strings.Join(out[0].toks, " ") {
 			out = append(out, n)
 		}
 	}
@@ -135,7 +145,7 @@ func asciiFold(s string) string {
 // finishTokens applies the word-level rules to transliterated words. The
 // first protect words (the surname before the comma of "SURNAME, Given")
 // are never dropped as honorifics.
-func finishTokens(words []string, protect int) normName {
+func finishTokens(words []string, protect int, known func(string) bool) normName {
 	var toks []string
 	var origin []int
 	for wi, w := range words {
@@ -149,6 +159,15 @@ func finishTokens(words []string, protect int) normName {
 			if t != "" {
 				toks = append(toks, t)
 				origin = append(origin, wi)
+			}
+		}
+	}
+	if known != nil && len(toks) > 1 {
+		for i, t := range toks {
+			if len(t) >= 4 && !known(t) {
+				if l := legalTypo(t); l != "" {
+					toks[i] = l
+				}
 			}
 		}
 	}
@@ -178,36 +197,64 @@ func finishTokens(words []string, protect int) normName {
 	}
 	// Honorifics: drop when something else remains, except in the surname
 	// part and right after a particle (AL-SHAYKH is a family name).
-	// Only leading titles of the given-name part go ("MAHMUD, Mawlawi
-	// Fariduddin", "Dr. Ahmed Sheikh" keeps its surname Sheikh).
+	// Leading titles of the given-name part go ("MAHMUD, Mawlawi
+	// Fariduddin", "Dr. Ahmed Sheikh" keeps its surname Sheikh); pure
+	// titles (President, Mr, Dr, elnök, …) go anywhere but in the surname
+	// part ("Putyin elnök"). A title that is the only given name of
+	// "SURNAME, Given" stays, light ("KUBURA, Amir": Amir is a name too),
+	// as does a title inside a name ("Ivan Shaykh Muhammad …").
 	drop := make([]bool, len(out.toks))
+	light := make([]bool, len(out.toks))
 	keep := 0
 	leading := true
+	given := 0 // given-part words that are not titles
+	pure := false
 	for i, t := range out.toks {
 		if i > 0 && protect > 0 && out.origin[i-1] < protect && out.origin[i] >= protect {
 			leading = true // start of the given-name part
 		}
-		if honorifics[t] && out.kinds[i] == kindName && out.origin[i] >= protect && leading {
+		title := honorifics[t] && out.kinds[i] == kindName && out.origin[i] >= protect
+		if title && (leading || pureTitles[t]) {
 			drop[i] = true
+			pure = pure || pureTitles[t]
 			continue
+		}
+		if title && i < len(out.toks)-1 && out.kinds[i+1] == kindName && (i == 0 || !particles[out.toks[i-1]]) {
+			light[i] = true
 		}
 		if out.origin[i] >= protect {
 			leading = false
+			given++
 		}
 		keep++
 	}
+	if protect > 0 && given == 0 {
+		// "KUBURA, Amir": keep the given-part titles, light.
+		for i := range out.toks {
+			if drop[i] && out.origin[i] >= protect && !pureTitles[out.toks[i]] {
+				drop[i], light[i] = false, true
+				keep++
+			}
+		}
+	}
 	if keep > 0 && keep < len(out.toks) {
-		o := normName{surname: protect}
+		o := normName{surname: protect, titled: pure}
+		var l []bool
 		for i := range out.toks {
 			if !drop[i] {
 				o.add(out.toks[i], out.alts[i], out.kinds[i], out.origin[i])
+				l = append(l, light[i])
 			}
 		}
-		out = o
+		out, light = o, l
 	}
 	multi := len(out.toks) > 1
 	for i, t := range out.toks {
 		if out.kinds[i] != kindName {
+			continue
+		}
+		if light[i] && multi {
+			out.kinds[i] = kindParticle
 			continue
 		}
 		if c, ok := legalWord(t); ok && multi {
@@ -320,3 +367,31 @@ func foldPatronymic(t string) string {
 	}
 	return t
 }
+
+// legalTypo returns the legal-form word t is one edit away from ("ojint"
+// → "joint", "gmhb" → "gmbh"), or "". Only words of 5+ letters and a few
+// distinctive abbreviations qualify; the caller makes sure t is not a
+// listed word.
+func legalTypo(t string) string {
+	if !isASCII(t) || len(t) > 17 {
+		return ""
+	}
+	for _, l := range legalTypoWords {
+		if abs(len(l)-len(t)) <= 1 && osaDistance(t, l, 1) <= 1 {
+			return l
+		}
+	}
+	return ""
+}
+
+var legalTypoWords = func() []string {
+	var out []string
+	for w := range legalForms {
+		if len(w) >= 5 {
+			out = append(out, w)
+		}
+	}
+	out = append(out, "gmbh", "ltda", "fzco", "pjsc", "ojsc", "cjsc", "jscb", "corp")
+	sortStrings(out)
+	return out
+}()

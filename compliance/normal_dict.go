@@ -16,6 +16,11 @@ president presidente praesident prasident prezident prezydent predsjednik predse
 presedintele preshedintele elnok baskan rais raees emir amir prince princess king queen herr frau senor senora
 sr sra don dona monsieur signor signora pan pani gospodin gospozha ustad ustaz`)
 
+// pureTitles are honorifics that are never a name word: dropped wherever
+// they stand outside the surname part.
+var pureTitles = wordSet(`mr mrs ms mme mlle dr prof president presidente praesident prasident prezident
+prezydent predsjednik predsednik presidentti presiden presedintele preshedintele elnok baskan`)
+
 // particles are kept as words but weigh little.
 var particles = wordSet(`al ul ud ad ar as at an ash az bin bint ibn abu abou umm de da di del della dos das du
 van von der den ter la le los las y`)
@@ -166,7 +171,7 @@ var patronymicSuffixes = []struct{ from, to string }{
 	{"ovych", "ovich"}, {"evych", "evich"}, {"ovitj", "ovich"}, {"evitj", "evich"},
 	{"ovitx", "ovich"}, {"evitx", "evich"}, {"ovics", "ovich"}, {"evics", "evich"},
 	{"ovici", "ovich"}, {"evici", "evich"}, {"ovits", "ovich"}, {"evits", "evich"},
-	{"owich", "ovich"}, {"owitsj", "ovich"}, {"ewitsj", "evich"}, {"ufitsh", "ovich"}, {"ufitch", "ovich"}, {"ufich", "ovich"}, {"ovic", "ovich"}, {"evic", "evich"}, {"avich", "ovich"}, {"avitsch", "ovich"},
+	{"owich", "ovich"}, {"owitsj", "ovich"}, {"ewitsj", "evich"}, {"ufitsh", "ovich"}, {"ufitch", "ovich"}, {"ufich", "ovich"}, {"obichi", "ovich"}, {"ebichi", "evich"}, {"ovic", "ovich"}, {"evic", "evich"}, {"avich", "ovich"}, {"avitsch", "ovich"},
 }
 
 func wordSet(s string) map[string]bool {

@@ -169,7 +169,7 @@ func (s *Screener) Screen(q Query) Result {
 		Query: q.Name, Decision: models.DecisionClear, Reasons: []string{}, Matches: []Match{},
 		ListVersion: s.list.SHA256, Algorithm: Algorithm, ScreenedAt: s.cfg.NowFunc().UTC(),
 	}
-	readings := normalizeReadings(q.Name)
+	readings := normalizeWith(q.Name, s.ix.known)
 	if len(readings) == 0 {
 		res.Reasons = append(res.Reasons, "name has no letters to screen")
 		return res

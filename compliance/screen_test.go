@@ -73,7 +73,9 @@ func TestScreen(t *testing.T) {
 		{"weak alias", Query{Name: "Brother Leader"}, models.DecisionReview, 2, 0.9, 0.9, "weak alias"},
 		{"legal form", Query{Name: "Rosneft Oil Co."}, models.DecisionReview, 3, 1, 1, ""},
 		{"legal form cyrillic", Query{Name: "ОАО Роснефть"}, models.DecisionReview, 3, 0.9, 1, ""},
-		{"dropped surname", Query{Name: "Nicolas Maduro"}, models.DecisionReview, 5, 0.8, 0.9, ""},
+		{"dropped surname", Query{Name: "Nicolas Maduro"}, models.DecisionReview, 5, 0.85, 0.95, ""},
+		{"title and surname", Query{Name: "President Putin"}, models.DecisionReview, 1, 0.8, 0.95, ""},
+		{"legal words with typos", Query{Name: "Rosneft Oil Compnay"}, models.DecisionReview, 3, 0.95, 1, ""},
 		{"ordinary", Query{Name: "Jane Doe"}, models.DecisionClear, 0, 0, 0, ""},
 		{"empty", Query{Name: " ,. "}, models.DecisionClear, 0, 0, 0, ""},
 	}
