@@ -257,7 +257,7 @@ func (s *Screener) Screen(q Query) Result {
 // candidates returns, per entry, the best-scoring name over all readings.
 // With full (see fullScan) a scan of everything replaces the index lookup (the reference the
 // index is proved against).
-func (s *Screener) candidates(readings []normName, sc *scratch, full *fullScan) []candidate {
+func (s *Screener) candidates(readings []normName, sc *scratch, full nameLookup) []candidate {
 	sc.entEpoch++
 	if sc.entEpoch == 0 {
 		clear(sc.entSeen)
