@@ -112,6 +112,26 @@ func (p ParseErrors) Unwrap() []error {
 // wrapped as they are. An input without records yields no reports and no
 // error.
 func Parse(name string, r io.Reader, opts Options) ([]models.Report, error) {
+	recs, err := ParseRecords(name, r, opts)
+	if err != nil {
+		return nil, err
+	}
+	reports := make([]models.Report, len(recs))
+	for i, rec := range recs {
+		reports[i] = rec.Report
+	}
+	return reports, nil
+}
+
+// Record is one parsed report with the line it starts on.
+type Record struct {
+	Report models.Report
+	Line   int
+}
+
+// ParseRecords is Parse keeping each report's line, so that later
+// problems (a conflict with a stored report) can name it.
+func ParseRecords(name string, r io.Reader, opts Options) ([]Record, error) {
 	name = cmp.Or(name, "-")
 	maxBytes := cmp.Or(opts.MaxBytes, DefaultMaxBytes)
 	data, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
@@ -146,7 +166,7 @@ func Parse(name string, r io.Reader, opts Options) ([]models.Report, error) {
 		now = opts.NowFunc
 	}
 	b := builder{file: name, now: now().UTC()}
-	reports := make([]models.Report, 0, len(recs))
+	reports := make([]Record, 0, len(recs))
 	seen := make(map[string]int, len(recs))
 	for _, rec := range recs {
 		rep, ferrs := b.build(rec)
@@ -160,7 +180,7 @@ func Parse(name string, r io.Reader, opts Options) ([]models.Report, error) {
 			seen[rep.ID] = rec.line
 		}
 		if len(ferrs) == 0 {
-			reports = append(reports, rep)
+			reports = append(reports, Record{Report: rep, Line: rec.line})
 		}
 	}
 	if len(errs) > 0 {

@@ -48,7 +48,7 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 // importReports parses and stores a whole file; any bad record imports
 // nothing and every problem is printed with its line and field.
 func importReports(ctx context.Context, a *app, name string, r io.Reader, f intake.Format, by string) (store.ImportResult, error) {
-	reps, err := intake.Parse(name, r, intake.Options{Format: f})
+	reps, err := intake.ParseRecords(name, r, intake.Options{Format: f})
 	if err != nil {
 		var pe intake.ParseErrors
 		if errors.As(err, &pe) {
@@ -65,7 +65,7 @@ func importReports(ctx context.Context, a *app, name string, r io.Reader, f inta
 	}
 	recs := make([]store.ImportRecord, len(reps))
 	for i, rep := range reps {
-		recs[i] = store.ImportRecord{Report: rep, ContentHash: intake.ContentHash(rep)}
+		recs[i] = store.ImportRecord{Report: rep.Report, ContentHash: intake.ContentHash(rep.Report), Line: rep.Line}
 	}
 	if by == "" {
 		by = "import"

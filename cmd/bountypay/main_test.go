@@ -159,7 +159,7 @@ func TestImportBadRecordImportsNothing(t *testing.T) {
 	}
 	changed := filepath.Join(dir, "changed.jsonl")
 	os.WriteFile(changed, []byte(strings.Replace(goodReport, `"XSS"`, `"XSS v2"`, 1)+"\n"), 0o600)
-	if _, errOut, err := c.run("import", changed); err == nil || !strings.Contains(errOut, "R-1") {
+	if _, errOut, err := c.run("import", changed); err == nil || !strings.Contains(errOut, "changed.jsonl:1 (R-1)") {
 		t.Fatalf("conflict not reported: %v %s", err, errOut)
 	}
 }
