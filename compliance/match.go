@@ -74,6 +74,9 @@ type qUnit struct {
 	mask    uint32 // query words covered
 	exactID int32  // vocabulary id of s, or -1
 	comp    bool
+	// known: the word is itself a listed word, so a different listed
+	// word near it is less likely a typo of it.
+	known bool
 	// alt is the spelling before variant folding ("mohamed" for
 	// "muhammad"), matched as well; "" when the same.
 	alt      string
@@ -91,10 +94,11 @@ type prepared struct {
 	hasInitial bool      // a word is an initial, particle or legal form
 	titled     bool      // a title was dropped from the query
 	nameWords  int       // ordinary words (not particles, legal forms, initials)
+	script     bool      // the query was written in another script than Latin
 }
 
 func (ix *index) prepare(n normName) *prepared {
-	p := &prepared{toks: n.toks, kinds: n.kinds, titled: n.titled}
+	p := &prepared{toks: n.toks, kinds: n.kinds, titled: n.titled, script: n.script}
 	if len(p.toks) > maxQueryToks {
 		p.toks, p.kinds = p.toks[:maxQueryToks], p.kinds[:maxQueryToks]
 	}
@@ -109,9 +113,12 @@ func (ix *index) prepare(n normName) *prepared {
 		u := qUnit{s: t, key: phoneticKey(t), ascii: isASCII(t), kind: p.kinds[i], mask: 1 << i, exactID: -1}
 		if ok {
 			u.exactID = id
+			u.known = ix.df[id] > 0
 		}
 		if i < len(n.alts) && n.alts[i] != "" {
 			u.alt, u.altKey, u.altASCII = n.alts[i], phoneticKey(n.alts[i]), isASCII(n.alts[i])
+		} else if a := baltic(t); a != "" && u.kind == kindName {
+			u.alt, u.altKey, u.altASCII = a, phoneticKey(a), true
 		}
 		p.units = append(p.units, u)
 	}
@@ -181,7 +188,9 @@ type simSource struct {
 // row returns the similarities of every unit to id, or nil when none.
 func (s *simSource) row(id int32) []float32 {
 	if s.full {
-		s.tmp = s.tmp[:0]
+		// A fresh row each time: nameScore holds a word's row while it
+		// asks for its alternative spelling's.
+		s.tmp = nil
 		any := false
 		for ui := range s.p.units {
 			q := &s.p.units[ui]
@@ -251,6 +260,9 @@ func (ix *index) nameScore(p *prepared, n *nameRec, src *simSource, buf []pair, 
 					}
 					if u.comp && s < compoundMinSim {
 						continue
+					}
+					if s < 1 && !u.comp {
+						s = calibrate(s, u, ix.strs[id], ix.keys[id], p.script)
 					}
 					anchor = true
 					pairs = append(pairs, pair{sim: s, c: (p.uw[ui] + bw) / 2, qmask: u.mask, nmask: 1 << j, u: int16(ui), v: int16(j)})
@@ -599,4 +611,100 @@ func searchLen(ix *index, list []int32, n int) int {
 		}
 	}
 	return lo
+}
+
+// Calibration of word similarity (see calibrate); measured with
+// TestRecallVariants and TestCommonNames. Variables so that a test can
+// sweep them.
+var (
+	knownPenalty  = float32(1.5) // query word is a listed word, same consonants
+	knownStrong   = float32(4)   // query word is a listed word, other consonants
+	shortPenalty  = float32(1.0) // a word of 3 letters or fewer
+	short4Penalty = float32(1.5) // a word of 4 letters
+)
+
+// calibrate lowers the similarity of two different words when the
+// difference says more than a typo would: the query word is itself a
+// listed name word (Hanan is a name, not a typo of Hasan), more so when
+// the consonants differ; or the words are short (Wei and Wen are
+// different names) and do not sound alike.
+func calibrate(s float32, u *qUnit, w, key string, script bool) float32 {
+	k := float32(1)
+	if u.known {
+		if sameSkeleton(u.s, w) {
+			k *= knownPenalty
+		} else {
+			k *= knownStrong
+		}
+	}
+	switch m := min(len(u.s), len(w)); {
+	case script && u.key != "" && u.key == key:
+		// Sound-alikes read from another script (Arabic "butn" for
+		// Putin: short vowels are not written) are not other names.
+	case m <= 3:
+		k *= shortPenalty
+	case m == 4:
+		k *= short4Penalty
+	}
+	if k == 1 {
+		return s
+	}
+	return max(0.01, 1-k*(1-s))
+}
+
+// sameSkeleton reports whether a and b have the same consonants in the
+// same order (vowels and h ignored, doubled letters once, c/k/q/g,
+// b/p, f/v/w and d/t each one sound): spellings of one name (Yassin,
+// Yasin, Yaseen; Caro, Karo), not different names (Hanan, Hasan).
+func sameSkeleton(a, b string) bool {
+	i, j := 0, 0
+	var pa, pb byte
+	for {
+		for i < len(a) && (skel[a[i]] == 0 || skel[a[i]] == pa) {
+			if skel[a[i]] != 0 {
+				pa = skel[a[i]]
+			}
+			i++
+		}
+		for j < len(b) && (skel[b[j]] == 0 || skel[b[j]] == pb) {
+			if skel[b[j]] != 0 {
+				pb = skel[b[j]]
+			}
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		if skel[a[i]] != skel[b[j]] {
+			return false
+		}
+		pa, pb = skel[a[i]], skel[b[j]]
+		i++
+		j++
+	}
+}
+
+// skel maps a letter to its consonant class, 0 for letters ignored.
+var skel = func() (t [256]byte) {
+	for c := 0; c < 256; c++ {
+		t[c] = byte(c)
+	}
+	for _, c := range "aeiouh" {
+		t[c] = 0
+	}
+	for _, g := range []string{"ckqg", "bp", "fvw", "dt"} {
+		for i := range g {
+			t[g[i]] = g[0]
+		}
+	}
+	return t
+}()
+
+// baltic returns a name word without the Lithuanian nominative ending
+// -as that Lithuanian adds to foreign names ("Vladimiras Putinas"), or "".
+func baltic(t string) string {
+	if len(t) >= 7 && strings.HasSuffix(t, "as") && isASCII(t) {
+		return t[:len(t)-2]
+	}
+	return ""
 }

@@ -28,6 +28,8 @@ type normName struct {
 	surname int
 	// titled reports that a title was dropped ("President Putin").
 	titled bool
+	// script reports a name written (partly) in another script than Latin.
+	script bool
 }
 
 // NormalizeName returns the canonical words of name as the screener
@@ -87,6 +89,11 @@ func normalizeWith(name string, known func(string) bool) []normName {
 	}
 	if len(out[0].toks) == 0 {
 		return nil
+	}
+	if scriptsOf([]rune(lower))&^scriptLatin != 0 {
+		for i := range out {
+			out[i].script = true
+		}
 	}
 	return out
 }
