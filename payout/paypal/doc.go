@@ -27,7 +27,5 @@
 // The package logs ids only (batch, item, debug and event ids), never
 // receivers, names, tokens or secrets.
 //
-// EntitlementClient, in entitlement.go, grants Plex Pass entitlements
-// through the account service; it shares nothing with PayPal but the error
-// classification and lives here until it gets a package of its own.
+// Plex Pass entitlements are granted by package payout/entitlement.
 package paypal

@@ -368,30 +368,3 @@ func TestSandboxWebhooksVerify(t *testing.T) {
 	}
 }
 
-func TestSandboxEntitlements(t *testing.T) {
-	t.Parallel()
-	sb, base := startSandbox(t, paypalsandbox.Config{})
-	ec := &EntitlementClient{BaseURL: base, Secret: paypalsandbox.DefaultEntitlementSecret}
-	g := GrantRequest{Account: "plex-account-42", GrantID: "grant-award-7"}
-	first, err := ec.Grant(ctxT(t), g)
-	if err != nil || first.StatusCode != 201 || first.EntitlementID == "" || first.Status != "granted" {
-		t.Fatalf("grant = %+v, %v", first, err)
-	}
-	replay, err := ec.Grant(ctxT(t), g)
-	if err != nil || replay.StatusCode != 200 || replay.EntitlementID != first.EntitlementID {
-		t.Fatalf("replay = %+v, %v", replay, err)
-	}
-	if _, err := ec.Grant(ctxT(t), GrantRequest{Account: "other", GrantID: g.GrantID}); !errors.Is(err, models.ErrConflict) {
-		t.Errorf("reused key: %v", err)
-	}
-	if _, err := ec.Grant(ctxT(t), GrantRequest{Account: "x+fail", GrantID: "grant-8"}); !errors.Is(err, models.ErrInvalid) {
-		t.Errorf("ineligible: %v", err)
-	}
-	bad := &EntitlementClient{BaseURL: base, Secret: "wrong"}
-	if _, err := bad.Grant(ctxT(t), GrantRequest{Account: "a", GrantID: "grant-9"}); !errors.Is(err, models.ErrInvalid) {
-		t.Errorf("bad signature: %v", err)
-	}
-	if n := len(sb.Entitlements()); n != 1 {
-		t.Errorf("%d entitlements, want 1", n)
-	}
-}

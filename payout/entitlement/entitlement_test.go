@@ -1,6 +1,7 @@
-package paypal
+package entitlement
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,8 +16,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/models"
 )
+
+const bodyHTML502 = `<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>`
+
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func client(t testing.TB, url, secret string, timeout time.Duration) *Client {
+	t.Helper()
+	c, err := New(Config{URL: url, Secret: secret, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 func TestEntitlementGrant(t *testing.T) {
 	t.Parallel()
@@ -43,7 +62,9 @@ func TestEntitlementGrant(t *testing.T) {
 			w.WriteHeader(400)
 			io.WriteString(w, `{"error":"unknown_account"}`)
 		}, []error{models.ErrInvalid}, 0},
-		{"401 bad signature", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }, []error{models.ErrInvalid}, 0},
+		// Refused credentials are an operator problem: nothing was granted,
+		// retry later with the same grant id once the secret is fixed.
+		{"401 bad signature", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(401) }, []error{models.ErrTransient}, 0},
 		{"429", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(429) }, []error{models.ErrTransient}, 0},
 		{"500", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) }, []error{models.ErrTransient}, 0},
 		{"502 HTML", func(w http.ResponseWriter, r *http.Request) {
@@ -81,8 +102,8 @@ func TestEntitlementGrant(t *testing.T) {
 				tt.handler(w, r)
 			}))
 			defer srv.Close()
-			ec := &EntitlementClient{BaseURL: srv.URL + "/", Secret: secret, HTTPClient: &http.Client{Timeout: 300 * time.Millisecond}}
-			res, err := ec.Grant(ctxT(t), GrantRequest{Account: "plex-account-42", GrantID: "grant-award-7"})
+			ec := client(t, srv.URL+"/sandbox/entitlements", secret, 300*time.Millisecond)
+			res, err := ec.Grant(ctxT(t), Request{Account: "plex-account-42", GrantID: "grant-award-7"})
 
 			mu.Lock()
 			defer mu.Unlock()
@@ -126,8 +147,8 @@ func TestEntitlementGrant(t *testing.T) {
 
 func TestEntitlementGrantLocalValidation(t *testing.T) {
 	t.Parallel()
-	ec := &EntitlementClient{BaseURL: "http://127.0.0.1:1", Secret: "s"}
-	for _, g := range []GrantRequest{
+	ec := client(t, "http://127.0.0.1:1/grant", "s", time.Second)
+	for _, g := range []Request{
 		{GrantID: "g"},
 		{Account: "a"},
 		{Account: "a", GrantID: "g", Kind: "swag"},
@@ -137,7 +158,40 @@ func TestEntitlementGrantLocalValidation(t *testing.T) {
 			t.Errorf("Grant(%+v) = %v, want ErrInvalid", g, err)
 		}
 	}
-	if _, err := (&EntitlementClient{BaseURL: "http://x"}).Grant(ctxT(t), GrantRequest{Account: "a", GrantID: "g"}); !errors.Is(err, models.ErrInvalid) {
+	if _, err := New(Config{URL: "http://x"}); !errors.Is(err, models.ErrInvalid) {
 		t.Errorf("no secret: %v", err)
+	}
+}
+
+func TestSandboxEntitlements(t *testing.T) {
+	t.Parallel()
+	sb := paypalsandbox.New(paypalsandbox.Config{})
+	t.Cleanup(func() { sb.Close() })
+	base, err := sb.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec := client(t, base+"/sandbox/entitlements", paypalsandbox.DefaultEntitlementSecret, 5*time.Second)
+	g := Request{Account: "plex-account-42", GrantID: "grant-award-7"}
+	first, err := ec.Grant(ctxT(t), g)
+	if err != nil || first.StatusCode != 201 || first.EntitlementID == "" || first.Status != "granted" {
+		t.Fatalf("grant = %+v, %v", first, err)
+	}
+	replay, err := ec.Grant(ctxT(t), g)
+	if err != nil || replay.StatusCode != 200 || replay.EntitlementID != first.EntitlementID {
+		t.Fatalf("replay = %+v, %v", replay, err)
+	}
+	if _, err := ec.Grant(ctxT(t), Request{Account: "other", GrantID: g.GrantID}); !errors.Is(err, models.ErrConflict) {
+		t.Errorf("reused key: %v", err)
+	}
+	if _, err := ec.Grant(ctxT(t), Request{Account: "x+fail", GrantID: "grant-8"}); !errors.Is(err, models.ErrInvalid) {
+		t.Errorf("ineligible: %v", err)
+	}
+	bad := client(t, base+"/sandbox/entitlements", "wrong", 5*time.Second)
+	if _, err := bad.Grant(ctxT(t), Request{Account: "a", GrantID: "grant-9"}); !errors.Is(err, models.ErrTransient) {
+		t.Errorf("bad signature: %v", err)
+	}
+	if n := len(sb.Entitlements()); n != 1 {
+		t.Errorf("%d entitlements, want 1", n)
 	}
 }
