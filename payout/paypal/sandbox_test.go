@@ -367,4 +367,3 @@ func TestSandboxWebhooksVerify(t *testing.T) {
 		t.Errorf("%d events emitted, %d verified", len(sb.Events()), len(events))
 	}
 }
-
