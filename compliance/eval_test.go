@@ -27,7 +27,7 @@ const (
 	minOverallRecall = 0.99
 	minClassRecall   = 0.95
 	maxFalsePositive = 0.01
-	minPutin         = 77
+	minPutin         = 80
 )
 
 type variantQuery struct {

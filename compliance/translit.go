@@ -11,7 +11,8 @@ import (
 // and Persian/Urdu letters, Hebrew, Armenian, Georgian, the Brahmic
 // scripts laid out like ISCII (Devanagari, Bengali, Gurmukhi, Gujarati,
 // Oriya, Tamil, Telugu, Kannada, Malayalam), Hangul and Japanese kana.
-// Han characters, Thai, Khmer and Myanmar are left as they are.
+// Han (a compact table, translit_han.go), Khmer and Myanmar; Thai is
+// left as it is.
 
 // transliterateWord maps one whitespace-free word (already lower-cased and
 // NFC) into Latin. It returns the standard reading and, for Hangul and
@@ -39,6 +40,8 @@ func transliterateWord(w string) (std, loan string) {
 	case scripts&scriptKana != 0:
 		s := kanaToLatin(rs)
 		return s, kanaLoan(s)
+	case scripts&scriptHan != 0:
+		return hanToLatin(rs)
 	}
 	var b strings.Builder
 	for i := 0; i < len(rs); i++ {
@@ -50,6 +53,8 @@ func transliterateWord(w string) (std, loan string) {
 			b.WriteString(georgian[georgianIndex(r)])
 		case r >= 0x0900 && r <= 0x0D7F:
 			b.WriteString(brahmicToLatin(rs, &i))
+		case isKhmer(r) || isMyanmar(r):
+			b.WriteString(khmerMyanmarToLatin(rs, &i))
 		default:
 			b.WriteString(latinLetter(r))
 		}
@@ -65,6 +70,7 @@ const (
 	scriptHebrew
 	scriptHangul
 	scriptKana
+	scriptHan
 	scriptOther
 )
 
@@ -86,6 +92,8 @@ func scriptsOf(rs []rune) int {
 			s |= scriptHangul
 		case r >= 0x3040 && r <= 0x30FF:
 			s |= scriptKana
+		case isHan(r):
+			s |= scriptHan
 		case unicode.IsLetter(r):
 			s |= scriptOther
 		}
