@@ -16,7 +16,7 @@ import (
 
 // Algorithm names the matching algorithm and its version; it is recorded
 // in every Result. Change the version whenever scores can change.
-const Algorithm = "bountypay-names/1"
+const Algorithm = "bountypay-names/2"
 
 // Defaults of ScreenConfig, chosen from the measurements in SCREENING.md.
 const (
