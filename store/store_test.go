@@ -202,3 +202,46 @@ func TestPassCodesAssignedOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentAppends(t *testing.T) {
+	engines(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		replays := 0
+		for i := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				key := "same"
+				if i%2 == 1 {
+					key = "k" + string(rune('a'+i))
+				}
+				err := s.InTx(ctx, func(tx *store.Tx) error {
+					_, rep, err := tx.Append(ledger.Draft{IdempotencyKey: key, Kind: ledger.KindStateChanged, Actor: "t", EffectiveAt: at})
+					if rep {
+						mu.Lock()
+						replays++
+						mu.Unlock()
+					}
+					return err
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if replays != 7 {
+			t.Errorf("%d replays of the shared key, want 7", replays)
+		}
+		v, err := s.VerifyLedger(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Count != 9 {
+			t.Fatalf("%d entries, want 9", v.Count)
+		}
+	})
+}
