@@ -18,7 +18,7 @@ import (
 // in every Result. Change the version whenever scores can change.
 const Algorithm = "bountypay-names/2"
 
-// Defaults of ScreenConfig, chosen from the measurements in SCREENING.md.
+// Defaults of ScreenConfig, chosen from the measurements in the README (Screening).
 const (
 	DefaultReviewThreshold = 0.80
 	DefaultMinScore        = 0.60
