@@ -254,3 +254,25 @@ func recordScreening(tx *store.Tx, a *models.Award, v Verdict, actor string) err
 			Postings: ledger.BlockedPostings(a)}, nil)
 	}
 }
+
+// recordClearRescreen stores a clear screening of an award that is already
+// cleared (no state change), with its ledger entry.
+func recordClearRescreen(tx *store.Tx, a *models.Award, v Verdict, actor string) error {
+	body, err := json.Marshal(v.Result)
+	if err != nil {
+		return err
+	}
+	sc := store.Screening{AwardID: a.ID, ResearcherID: a.ResearcherID, ListSHA256: v.ListSHA256,
+		Decision: string(v.Decision), Score: v.Result.Score, Result: string(body)}
+	if err := tx.InsertScreening(&sc); err != nil {
+		return err
+	}
+	_, _, err = tx.Append(ledger.Draft{
+		IdempotencyKey: fmt.Sprintf("award/%s/screened/%d", a.ID, sc.ID),
+		Kind:           ledger.KindScreened, AwardID: a.ID, Actor: actor, EffectiveAt: tx.Now(),
+		Data: map[string]string{"decision": string(v.Decision), "list_sha256": v.ListSHA256,
+			"score": fmt.Sprintf("%.4f", v.Result.Score), "algorithm": v.Result.Algorithm,
+			"screening_id": fmt.Sprint(sc.ID), "reason": "screened again against the current list before sending"},
+	})
+	return err
+}

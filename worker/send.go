@@ -92,6 +92,15 @@ func (r *Runner) send(ctx context.Context, res *Result, newSends bool) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if a.Kind != models.AwardOther {
+			ok, err := r.screenedAgainstCurrent(ctx, a)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue // held or blocked by the current list
+			}
+		}
 		switch a.Kind {
 		case models.AwardPlexPass:
 			if r.cfg.KillSwitch {
@@ -325,4 +334,44 @@ func (r *Runner) dryRun(ctx context.Context, res Result) (Result, error) {
 		res.WouldSend = append(res.WouldSend, a)
 	}
 	return res, nil
+}
+
+// screenedAgainstCurrent makes sure a cleared award was screened against
+// the list in use right before value leaves: an award cleared under an
+// older list (a compliance decision, a retry, a list loaded by another
+// process) is screened again. It reports whether the award may go on;
+// otherwise it is now held or blocked.
+func (r *Runner) screenedAgainstCurrent(ctx context.Context, a models.Award) (bool, error) {
+	names, list, err := r.screener.Current(ctx)
+	if err != nil {
+		return false, err
+	}
+	last, err := r.store.LatestScreening(ctx, a.ID)
+	if err == nil && last.ListSHA256 == list.SHA256 {
+		return true, nil
+	}
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return false, err
+	}
+	ok := false
+	err = r.store.InTx(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Award(a.ID)
+		if err != nil || cur.State != models.StateCleared {
+			return err
+		}
+		rs, err := tx.Researcher(cur.ResearcherID)
+		if err != nil {
+			return err
+		}
+		v, err := r.screener.Screen(tx, names, list, rs)
+		if err != nil {
+			return err
+		}
+		if v.Decision == models.DecisionClear {
+			ok = true
+			return recordClearRescreen(tx, &cur, v, r.cfg.Actor)
+		}
+		return recordScreening(tx, &cur, v, r.cfg.Actor)
+	})
+	return ok, err
 }
