@@ -28,7 +28,7 @@ func commands() []command {
 	return []command{
 		{"demo", "[flags]", "run the whole job end to end on sample data against a local PayPal", cmdDemo},
 		{"import", "[flags] FILE|-", "import approved reports (JSON Lines, JSON array or CSV)", cmdImport},
-		{"run", "[flags]", "one full pass: decide, screen, send, reconcile", cmdRun},
+		{"run", "[flags]", "one full pass: decide, approve, screen, send, reconcile", cmdRun},
 		{"serve", "[flags]", "run passes on a cron schedule until SIGINT/SIGTERM", cmdServe},
 		{"status", "[flags]", "every report and award with its state and reason", cmdStatus},
 		{"screen", "[flags] [NAME ...]", "screen names against the sanctions list", cmdScreen},
