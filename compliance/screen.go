@@ -87,12 +87,11 @@ func (cfg ScreenConfig) Validate() error {
 // Screener screens names against one loaded list. It is safe for
 // concurrent use.
 type Screener struct {
-	cfg   ScreenConfig
-	list  *ofac.List
-	ix    *index
-	meta  []entryMeta
-	pool  *sync.Pool
-	algos string
+	cfg  ScreenConfig
+	list *ofac.List
+	ix   *index
+	meta []entryMeta
+	pool *sync.Pool
 }
 
 // entryMeta is what the qualifiers need about an entry.

@@ -113,7 +113,6 @@ type Verifier struct {
 	months       map[int]map[balKey]int64
 	curMonth     int
 	curMap       map[balKey]int64
-	lastAt       time.Time // last effective time seen (month cache)
 
 	sealedThrough time.Time
 	expect        map[int64]string

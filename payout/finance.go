@@ -122,7 +122,8 @@ func (s *Sender) CancelUnclaimed(ctx context.Context, awardID, by string) (model
 	if err != nil {
 		return "", err
 	}
-	it, cerr := s.pp.CancelItem(ctx, att.PayoutItemID)
+	_, cerr := s.pp.CancelItem(ctx, att.PayoutItemID)
+	var it paypal.ItemStatus
 	switch {
 	case cerr == nil, errors.Is(cerr, paypal.ErrItemAlreadyCancelled), errors.Is(cerr, paypal.ErrItemIncorrectStatus):
 		// Read the item for the truth in every case.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -221,12 +220,4 @@ func (tx *Tx) Researcher(id string) (models.Researcher, error) {
 		return models.Researcher{}, translate(err, "researcher "+id)
 	}
 	return r.model(), nil
-}
-
-func mustJSON(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err) // only plain data is marshalled here
-	}
-	return string(b)
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -146,8 +145,6 @@ func (s *Store) Seals(ctx context.Context) ([]ledger.SealInfo, []ledger.Entry, e
 	}
 	return infos, entries, nil
 }
-
-var errStop = errors.New("stop")
 
 // SealedThrough returns the end of the last sealed period (zero if none):
 // no entry may be effective before it.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -273,12 +272,3 @@ func checkLedger(t testing.TB, st *store.Store) ledger.Balances {
 	return v.Balances
 }
 
-// get fetches a URL (the sandbox's control endpoints).
-func get(t testing.TB, url string) *http.Response {
-	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp
-}

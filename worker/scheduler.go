@@ -70,14 +70,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	c.Start()
 	s.log.InfoContext(ctx, "scheduler started", slog.String("schedule", s.spec), slog.Time("next", c.Entries()[0].Next))
+	var startup sync.WaitGroup
 	if s.RunOnStart {
-		go job()
+		startup.Go(job)
 	}
 	<-ctx.Done()
 	s.log.InfoContext(runCtx, "scheduler stopping; finishing the run in progress")
 	<-c.Stop().Done()
-	mu.Lock() // wait for a RunOnStart job too
-	mu.Unlock()
+	startup.Wait() // a RunOnStart job too
 	return nil
 }
 

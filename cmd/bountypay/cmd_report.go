@@ -159,11 +159,10 @@ func reportPaid(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	type agg struct {
-		key        []string
-		asset      string
-		n          int
-		sum, fee   int64
-		hasCurrDim bool
+		key      []string
+		asset    string
+		n        int
+		sum, fee int64
 	}
 	groups := map[string]*agg{}
 	var order []string

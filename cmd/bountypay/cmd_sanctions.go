@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -193,9 +191,4 @@ func sanctionsList(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(tw, "%s\t%.16s\t%s\t%d\t%d\t%d\t%s\n", cur, v.SHA256, v.LoadedAt.UTC().Format(time.RFC3339), v.Entries, v.Aliases, v.Addresses, v.Source)
 	}
 	return tw.Flush()
-}
-
-func sha256Hex(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
 }
