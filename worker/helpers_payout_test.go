@@ -271,4 +271,3 @@ func checkLedger(t testing.TB, st *store.Store) ledger.Balances {
 	}
 	return v.Balances
 }
-
