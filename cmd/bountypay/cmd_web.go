@@ -1,0 +1,85 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/plex/bountypay/web"
+)
+
+// defaultWebAddr is where bountypay web listens unless told otherwise.
+const defaultWebAddr = "127.0.0.1:8080"
+
+// cmdWeb serves the finance and compliance pages and the JSON API until
+// ctx ends (SIGINT/SIGTERM), letting requests in progress finish.
+func cmdWeb(ctx context.Context, a *app, args []string) error {
+	fs := a.flags("web", "[--addr HOST:PORT] [--insecure-local] [flags]")
+	addr := fs.String("addr", cmp.Or(a.getenv("BOUNTYPAY_WEB_ADDR"), defaultWebAddr), "listen `address` HOST:PORT (env BOUNTYPAY_WEB_ADDR)")
+	insecure := fs.Bool("insecure-local", false, "without BOUNTYPAY_WEB_TOKENS, serve a loopback address with no login, every request acting as --local-user")
+	localUser := fs.String("local-user", a.getenv("USER"), "`name` recorded for decisions with --insecure-local (env USER)")
+	o := a.runFlags(fs)
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return &exitError{2, fmt.Errorf("web takes no arguments, got %q", fs.Arg(0))}
+	}
+	users, err := web.ParseTokens(a.getenv("BOUNTYPAY_WEB_TOKENS"))
+	if err != nil {
+		return &exitError{2, fmt.Errorf("BOUNTYPAY_WEB_TOKENS: %w", err)}
+	}
+	cfg := web.Config{Users: users, MaxListAge: o.maxListAge, Logger: a.log}
+	if len(users) == 0 {
+		switch {
+		case !*insecure:
+			return &exitError{2, errors.New("web: no BOUNTYPAY_WEB_TOKENS configured (name:token,name2:token2): refusing to start; use --insecure-local on a loopback address for a local, single-person session")}
+		case !web.IsLoopbackAddr(*addr):
+			return &exitError{2, fmt.Errorf("web: --insecure-local needs a loopback --addr (127.0.0.1:PORT, [::1]:PORT or localhost:PORT), not %q", *addr)}
+		case *localUser == "":
+			return &exitError{2, errors.New("web: --insecure-local needs --local-user NAME (the person recorded for decisions)")}
+		}
+		cfg.LocalUser = *localUser
+	}
+	if cfg.Approval, err = o.approval.config(); err != nil {
+		return &exitError{2, err}
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(cfg, st, a.screening(st, o))
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("web: %w", err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	mode := fmt.Sprintf("%d user(s) with tokens", len(users))
+	if cfg.LocalUser != "" {
+		mode = "INSECURE local mode: no login, acting as " + cfg.LocalUser
+	}
+	fmt.Fprintf(a.stdout, "bountypay web: serving http://%s (%s; database %s)\n", ln.Addr(), mode, st.Where)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("web: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("web: shutdown: %w", err)
+	}
+	fmt.Fprintln(a.stdout, "bountypay web: stopped")
+	return nil
+}
