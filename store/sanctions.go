@@ -179,3 +179,27 @@ func (tx *Tx) LatestScreening(awardID string) (Screening, error) {
 	}
 	return sc, nil
 }
+
+// ScreenedLists returns, for each award in ids that was ever screened, the
+// sha256 of the list its latest screening used.
+func (s *Store) ScreenedLists(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	const chunk = 500
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		var rows []struct {
+			AwardID    string
+			ListSHA256 string `gorm:"column:list_sha256"`
+		}
+		err := s.db.WithContext(ctx).Raw(`SELECT award_id, list_sha256 FROM screenings WHERE id IN
+  (SELECT MAX(id) FROM screenings WHERE award_id IN ? GROUP BY award_id)`, ids[:n]).Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("screened lists: %w", err)
+		}
+		for _, r := range rows {
+			out[r.AwardID] = r.ListSHA256
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}

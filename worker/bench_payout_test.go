@@ -132,6 +132,13 @@ func clearedAwardsOf(b testing.TB, st *store.Store, prefix string, n int, amount
 					Actor: "bench", EffectiveAt: now}, nil); err != nil {
 					return err
 				}
+				// Screened clear against the current list, as the real flow does
+				// (the send step screens again any award screened under another).
+				sc := store.Screening{AwardID: a.ID, ResearcherID: a.ResearcherID, ListSHA256: testListSHA,
+					Decision: string(models.DecisionClear), Result: "{}"}
+				if err := tx.InsertScreening(&sc); err != nil {
+					return err
+				}
 				if err := tx.Transition(&a, models.StateCleared, "", ledger.Draft{IdempotencyKey: "award/" + a.ID + "/cleared",
 					Kind: ledger.KindScreened, Actor: "bench", EffectiveAt: now}, nil); err != nil {
 					return err

@@ -151,13 +151,16 @@ func buildRunner(st *store.Store, pp payout.PayPal, o runnerOpts, log *slog.Logg
 	return worker.NewRunner(wc, st, decider, sc, sender), sender, nil
 }
 
+// testListSHA is the sha256 the tests' fake list stands under.
+const testListSHA = "test-list"
+
 // loadList makes a (fake) sanctions list current so that screening runs.
 func loadList(t testing.TB, st *store.Store) {
 	t.Helper()
 	if _, err := st.CurrentList(context.Background()); err == nil {
 		return
 	}
-	if _, err := st.SaveList(context.Background(), store.ListVersion{SHA256: "test-list", Source: "test"}, nil, "test"); err != nil {
+	if _, err := st.SaveList(context.Background(), store.ListVersion{SHA256: testListSHA, Source: "test"}, nil, "test"); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -88,12 +88,27 @@ func (r *Runner) send(ctx context.Context, res *Result, newSends bool) error {
 	if err != nil {
 		return err
 	}
+	// Right before value leaves, every award must have been screened
+	// against the list in use (one query for all of them).
+	_, list, err := r.screener.Current(ctx)
+	if err != nil {
+		return err
+	}
+	currentList := list.SHA256
+	ids := make([]string, len(awards))
+	for i, a := range awards {
+		ids[i] = a.ID
+	}
+	screenedWith, err := r.store.ScreenedLists(ctx, ids)
+	if err != nil {
+		return err
+	}
 	for _, a := range awards {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if a.Kind != models.AwardOther {
-			ok, err := r.screenedAgainstCurrent(ctx, a)
+		if a.Kind != models.AwardOther && screenedWith[a.ID] != currentList {
+			ok, err := r.screenAgainstCurrent(ctx, a)
 			if err != nil {
 				return err
 			}
@@ -336,21 +351,13 @@ func (r *Runner) dryRun(ctx context.Context, res Result) (Result, error) {
 	return res, nil
 }
 
-// screenedAgainstCurrent makes sure a cleared award was screened against
-// the list in use right before value leaves: an award cleared under an
-// older list (a compliance decision, a retry, a list loaded by another
-// process) is screened again. It reports whether the award may go on;
-// otherwise it is now held or blocked.
-func (r *Runner) screenedAgainstCurrent(ctx context.Context, a models.Award) (bool, error) {
+// screenAgainstCurrent screens a cleared award again when it was screened
+// under an older list (a compliance decision, a retry, a list loaded by
+// another process). It reports whether the award may go on; otherwise it
+// is now held or blocked.
+func (r *Runner) screenAgainstCurrent(ctx context.Context, a models.Award) (bool, error) {
 	names, list, err := r.screener.Current(ctx)
 	if err != nil {
-		return false, err
-	}
-	last, err := r.store.LatestScreening(ctx, a.ID)
-	if err == nil && last.ListSHA256 == list.SHA256 {
-		return true, nil
-	}
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return false, err
 	}
 	ok := false
