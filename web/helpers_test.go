@@ -213,9 +213,9 @@ func serve(t testing.TB, st *store.Store, cfg web.Config) *fixture {
 
 // req is one request's options.
 type req struct {
-	token  string         // bearer token
-	cookie *http.Cookie   // session
-	form   url.Values     // POST body
+	token  string       // bearer token
+	cookie *http.Cookie // session
+	form   url.Values   // POST body
 	header map[string]string
 }
 
