@@ -364,3 +364,5 @@ func fmtStates(c map[models.AwardState]int) string {
 	}
 	return b.String()
 }
+
+func serveConfig() web.Config { return web.Config{Users: users()} }
