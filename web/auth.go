@@ -171,7 +171,7 @@ func (p *principal) csrf() string {
 	return p.sess.csrf
 }
 
-// errUnauthenticated: no or bad credentials.
+// authError: no or bad credentials.
 type authError struct{ msg string }
 
 func (e *authError) Error() string { return e.msg }
