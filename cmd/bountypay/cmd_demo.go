@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -220,5 +221,6 @@ func sandboxSummary(sb *paypalsandbox.Sandbox) string {
 	for s, n := range by {
 		parts = append(parts, fmt.Sprintf("%d %s", n, s))
 	}
+	sort.Strings(parts)
 	return strings.Join(parts, ", ")
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,11 +40,12 @@ func sanctionsLoad(ctx context.Context, a *app, args []string) error {
 	}
 	var files map[string][]byte
 	var source string
+	var published time.Time
 	var err error
 	switch {
 	case *base != "" && fs.NArg() == 0:
 		source = *base
-		files, err = fetchListFiles(ctx, *base)
+		files, published, err = ofac.FetchFiles(ctx, &http.Client{Timeout: 2 * time.Minute}, *base)
 	case *base == "" && fs.NArg() == 1:
 		source, _ = filepath.Abs(fs.Arg(0))
 		files, err = readListDir(fs.Arg(0))
@@ -59,6 +59,7 @@ func sanctionsLoad(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return fmt.Errorf("sanctions load %s: list refused, current list stays in use: %w", source, err)
 	}
+	list.Published = published
 	st, err := a.store(ctx)
 	if err != nil {
 		return err
@@ -137,37 +138,6 @@ func readListDir(dir string) (map[string][]byte, error) {
 	return files, nil
 }
 
-// fetchListFiles downloads OFAC's files under base, following redirects.
-// SDN.CSV is required; other files may be missing (404).
-func fetchListFiles(ctx context.Context, base string) (map[string][]byte, error) {
-	if !strings.HasSuffix(base, "/") {
-		base += "/"
-	}
-	client := &http.Client{Timeout: 2 * time.Minute}
-	files := map[string][]byte{}
-	for _, name := range ofac.AllFiles() {
-		u := base + strings.ToUpper(name)
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("sanctions load: fetch %s: %w", u, err)
-		}
-		data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusNotFound && name != ofac.FileSDN {
-			continue
-		}
-		if err != nil || resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("sanctions load: fetch %s: HTTP %d %v", u, resp.StatusCode, err)
-		}
-		files[name] = data
-	}
-	return files, nil
-}
-
 func sanctionsList(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("sanctions list", "[flags]")
 	if err := a.parse(fs, args); err != nil {
@@ -182,13 +152,17 @@ func sanctionsList(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CURRENT\tSHA256\tLOADED\tENTRIES\tALIASES\tADDRESSES\tSOURCE")
+	fmt.Fprintln(tw, "CURRENT\tSHA256\tLOADED\tPUBLISHED\tENTRIES\tALIASES\tADDRESSES\tSOURCE")
 	for _, v := range vs {
 		cur := ""
 		if v.IsCurrent {
 			cur = "*"
 		}
-		fmt.Fprintf(tw, "%s\t%.16s\t%s\t%d\t%d\t%d\t%s\n", cur, v.SHA256, v.LoadedAt.UTC().Format(time.RFC3339), v.Entries, v.Aliases, v.Addresses, v.Source)
+		published := "-"
+		if v.PublishedAt != nil {
+			published = v.PublishedAt.UTC().Format(time.DateOnly)
+		}
+		fmt.Fprintf(tw, "%s\t%.16s\t%s\t%s\t%d\t%d\t%d\t%s\n", cur, v.SHA256, v.LoadedAt.UTC().Format(time.RFC3339), published, v.Entries, v.Aliases, v.Addresses, v.Source)
 	}
 	return tw.Flush()
 }

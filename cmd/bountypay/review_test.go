@@ -60,7 +60,13 @@ func TestSanctionsLoadFromURLAndShrinkGuard(t *testing.T) {
 	dir := filepath.Join(sharedOFAC(t), "sdn_complete_2021-07-07")
 	// OFAC's service answers with a redirect to S3; serve the same.
 	mux := http.NewServeMux()
+	flaky := 1 // the first download fails with a 503 and is retried
 	mux.HandleFunc("/exports/", func(w http.ResponseWriter, r *http.Request) {
+		if flaky > 0 {
+			flaky--
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
 		http.Redirect(w, r, "/s3/2021-07-07/"+strings.TrimPrefix(r.URL.Path, "/exports/"), http.StatusFound)
 	})
 	mux.HandleFunc("/s3/2021-07-07/", func(w http.ResponseWriter, r *http.Request) {
@@ -87,6 +93,9 @@ func TestSanctionsLoadFromURLAndShrinkGuard(t *testing.T) {
 	}
 	_ = errOut
 	out = c.must("sanctions", "list")
+	if !strings.Contains(out, "2021-07-07") {
+		t.Fatalf("the publication date from the redirect must be recorded:\n%s", out)
+	}
 	if lines := strings.Count(out, "\n"); lines != 2 || !strings.Contains(out, "*") {
 		t.Fatalf("the refused list must not be stored or current:\n%s", out)
 	}

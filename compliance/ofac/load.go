@@ -124,10 +124,28 @@ func LoadFS(fsys fs.FS) (*List, error) {
 }
 
 // Fetch downloads the lists from baseURL (DefaultBaseURL in production),
-// following redirects, and loads them. It requests OFAC's upper-case names
-// (SDN.CSV, ALT.CSV, …, CONS_PRIM.CSV, …). SDN.CSV is required; a 404 for
-// any other file skips that file. Other HTTP statuses are errors.
+// following redirects, and loads them. See FetchFiles.
 func Fetch(ctx context.Context, client *http.Client, baseURL string) (*List, error) {
+	files, published, err := FetchFiles(ctx, client, baseURL)
+	if err != nil {
+		return nil, err
+	}
+	l, err := Build(files)
+	if err != nil {
+		return nil, err
+	}
+	l.Published = published
+	return l, nil
+}
+
+// FetchFiles downloads OFAC's files from baseURL, following redirects:
+// it requests the upper-case names (SDN.CSV, ALT.CSV, …, CONS_PRIM.CSV, …)
+// and returns the bytes keyed by the lower-case names Build takes, with the
+// publication date read from the redirect target (zero when it has none).
+// SDN.CSV is required; a 404 for any other file skips that file. A network
+// error or a 5xx is retried twice with a short pause; other statuses are
+// errors.
+func FetchFiles(ctx context.Context, client *http.Client, baseURL string) (map[string][]byte, time.Time, error) {
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -138,25 +156,41 @@ func Fetch(ctx context.Context, client *http.Client, baseURL string) (*List, err
 	var published time.Time
 	for _, name := range AllFiles() {
 		upper := strings.ToUpper(name)
-		data, final, err := get(ctx, client, baseURL+upper)
+		var data []byte
+		var final string
+		var err error
+		for try := 0; try < 3; try++ {
+			if try > 0 {
+				select {
+				case <-ctx.Done():
+					return nil, time.Time{}, ctx.Err()
+				case <-time.After(time.Duration(try) * 500 * time.Millisecond):
+				}
+			}
+			data, final, err = get(ctx, client, baseURL+upper)
+			var he *httpError
+			if err == nil || errors.Is(err, errNotFound) || (errors.As(err, &he) && he.status < 500) {
+				break
+			}
+		}
 		if errors.Is(err, errNotFound) && name != FileSDN {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("ofac: fetch %s: %w", upper, err)
+			return nil, time.Time{}, fmt.Errorf("ofac: fetch %s: %w", upper, err)
 		}
 		if name == FileSDN {
 			published = dateFromURL(final)
 		}
 		files[name] = data
 	}
-	l, err := Build(files)
-	if err != nil {
-		return nil, err
-	}
-	l.Published = published
-	return l, nil
+	return files, published, nil
 }
+
+// httpError is an unexpected HTTP status.
+type httpError struct{ status int }
+
+func (e *httpError) Error() string { return fmt.Sprintf("HTTP %d", e.status) }
 
 var errNotFound = errors.New("not found")
 
@@ -174,7 +208,7 @@ func get(ctx context.Context, client *http.Client, url string) ([]byte, string, 
 		return nil, "", errNotFound
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("HTTP %d", resp.StatusCode)
+		return nil, "", &httpError{resp.StatusCode}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxFileBytes+1))
 	if err != nil {
