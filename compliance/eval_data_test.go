@@ -8,34 +8,13 @@ import (
 	"testing/fstest"
 
 	"github.com/plex/bountypay/compliance/ofac"
+	"github.com/plex/bountypay/internal/shareddata"
 )
 
-// sharedDir returns ../shared/testdata/ofac/<sub> next to the module root.
-// Without the shared data the test skips loudly, or fails when CI=true.
+// sharedDir returns ../shared/testdata/ofac/<sub> (see shareddata.Dir).
 func sharedDir(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "ofac", sub)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared OFAC test data missing (%s): %v", p, err)
-		}
-		t.Skipf("SKIP: shared OFAC test data missing (%s); set it up to run this test", p)
-	}
-	return p
+	return shareddata.Dir(t, "ofac", sub)
 }
 
 func readShared(t testing.TB, sub, name string) []byte {

@@ -5,24 +5,16 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/plex/bountypay/internal/shareddata"
 )
 
-// sharedOFAC returns ../shared/testdata/ofac beside the repository root;
-// it skips without it (fails under CI=true).
+// sharedOFAC returns ../shared/testdata/ofac (see shareddata.Dir).
 func sharedOFAC(t *testing.T) string {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "testdata", "ofac")
-	if _, err := os.Stat(dir); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("shared OFAC test data missing at %s", dir)
-		}
-		t.Skipf("shared OFAC test data missing at %s", dir)
-	}
-	return dir
+	return shareddata.Dir(t, "ofac")
 }
 
 func TestReviewClearAndConfirm(t *testing.T) {

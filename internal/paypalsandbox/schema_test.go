@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/plex/bountypay/internal/shareddata"
 )
 
 // This file holds a small JSON-schema-subset validator (the OpenAPI 3.0
@@ -19,24 +21,10 @@ import (
 // enum, minLength/maxLength, minItems/maxItems, minimum/maximum, pattern,
 // format date-time) and the loader for PayPal's spec files.
 
-// specDir finds ../shared/testdata/paypal relative to the module root.
+// specDir finds ../shared/testdata/paypal (see shareddata.Dir).
 func specDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(dir, "..", "shared", "testdata", "paypal")
+	return shareddata.Dir(t, "paypal")
 }
 
 type spec struct {
