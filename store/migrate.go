@@ -203,6 +203,16 @@ CREATE TABLE webhook_events (
   deliveries INTEGER NOT NULL DEFAULT 1
 )`},
 	{4, "ledger heads, sealed periods, tax forms", ""}, // dialect-specific, see financeSQL in ledger_schema.go
+	{5, "scheduled run slots", `
+CREATE TABLE run_slots (
+  job TEXT NOT NULL,
+  slot TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  claimed_at {{ts}} NOT NULL,
+  finished_at {{ts}},
+  outcome TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (job, slot)
+)`},
 }
 
 // appendOnlySQL makes ledger_entries reject UPDATE and DELETE.

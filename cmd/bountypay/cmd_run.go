@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -160,7 +161,7 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
-	r, _, err := a.runner(ctx, o)
+	r, st, err := a.runner(ctx, o)
 	if err != nil {
 		return err
 	}
@@ -193,6 +194,10 @@ func cmdServe(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("--schedule: %w", err)
 	}
 	s.RunOnStart = *now
+	// Replicas share the schedule: each slot runs on one of them, and the
+	// latest slot missed while none ran is caught up at start.
+	host, _ := os.Hostname()
+	s.Slots, s.Owner = st, fmt.Sprintf("%s/%d", host, os.Getpid())
 	fmt.Fprintf(a.stdout, "bountypay serving: schedule %q (UTC); SIGINT/SIGTERM stops after the run in progress\n", *spec)
 	return s.Run(ctx)
 }
