@@ -375,6 +375,7 @@ func reportBlocked(ctx context.Context, a *app, args []string) error {
 
 func reportReconcile(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("report reconcile", "[flags]")
+	live := fs.Bool("live", false, "also read every accepted attempt's batch from PayPal and compare it with what was recorded (needs PAYPAL_API_BASE, PAYPAL_CLIENT_ID, PAYPAL_SECRET)")
 	if err := a.parseMixed(fs, args); err != nil {
 		return err
 	}
@@ -382,12 +383,41 @@ func reportReconcile(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	var liveProblems int
+	if *live {
+		snd, _, err := a.payoutSender(ctx)
+		if err != nil {
+			return err
+		}
+		audit, err := snd.Audit(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "PayPal: %d accepted attempts read back", audit.Checked)
+		if len(audit.Mismatches) == 0 {
+			fmt.Fprintln(a.stdout, ", all agree with what was recorded")
+		} else {
+			fmt.Fprintf(a.stdout, ", %d mismatch(es):\n", len(audit.Mismatches))
+			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "AWARD\tSENDER BATCH\tPAYPAL BATCH\tMISMATCH")
+			for _, m := range audit.Mismatches {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.AwardID, m.SenderBatchID, m.PayoutBatchID, m.Problem)
+			}
+			if err := tw.Flush(); err != nil {
+				return err
+			}
+		}
+		liveProblems = len(audit.Mismatches)
+	}
 	ms, n, err := st.Reconcile(ctx)
 	if err != nil {
 		return err
 	}
 	if len(ms) == 0 {
 		fmt.Fprintf(a.stdout, "reconciled: %d money awards, the ledger agrees with the PayPal attempts\n", n)
+		if liveProblems > 0 {
+			return &exitError{1, fmt.Errorf("%d mismatches between PayPal and the recorded attempts", liveProblems)}
+		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)

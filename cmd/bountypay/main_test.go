@@ -129,6 +129,18 @@ func TestImportRunVerifyAgainstSandbox(t *testing.T) {
 		if !strings.Contains(out, "ledger OK") {
 			t.Fatal(out)
 		}
+		// Finance's independent check against PayPal: agrees, then names a
+		// refund made at PayPal that bountypay has not applied yet.
+		if out := c.must("report", "reconcile", "--live"); !strings.Contains(out, "all agree") {
+			t.Fatalf("live reconcile: %s", out)
+		}
+		if err := sb.Refund(items[0].PayoutItemID); err != nil {
+			t.Fatal(err)
+		}
+		out, _, err = c.run("report", "reconcile", "--live")
+		if err == nil || !strings.Contains(out, "PayPal says REFUNDED, bountypay recorded SUCCESS") {
+			t.Fatalf("live reconcile must name the refund: %v\n%s", err, out)
+		}
 	})
 }
 
