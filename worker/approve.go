@@ -19,6 +19,7 @@ import (
 const (
 	DefaultApprovalsRequired = 2
 	DefaultApprovalWindow    = 30 * 24 * time.Hour
+	DefaultApprovalValidFor  = 30 * 24 * time.Hour
 )
 
 // DefaultApprovalThresholds are the amounts from which awards need
@@ -44,6 +45,9 @@ type ApprovalConfig struct {
 	// Window is how far apart awards to one researcher count together
 	// (default 30 days).
 	Window time.Duration
+	// ValidFor is how long an approval counts (default 30 days): an award
+	// that waits longer, before value leaves, needs fresh approvals.
+	ValidFor time.Duration
 	// HoldWithoutTaxForm keeps money awards in awaiting_approval until a
 	// tax form (W-9, W-8BEN, W-8BEN-E) is on file as received.
 	HoldWithoutTaxForm bool
@@ -64,6 +68,9 @@ func (c ApprovalConfig) withDefaults(actor string) ApprovalConfig {
 	}
 	if c.Window <= 0 {
 		c.Window = DefaultApprovalWindow
+	}
+	if c.ValidFor <= 0 {
+		c.ValidFor = DefaultApprovalValidFor
 	}
 	c.ServiceActors = append(slices.Clone(c.ServiceActors), serviceActors...)
 	if actor != "" {
@@ -154,6 +161,8 @@ func CheckApproval(tx *store.Tx, cfg ApprovalConfig, actor string, a *models.Awa
 			switch {
 			case ap.ContentHash != st.ContentHash:
 				st.Ignored = append(st.Ignored, ap.Approver+": approved other content (the award changed since)")
+			case tx.Now().Sub(ap.At) > cfg.ValidFor:
+				st.Ignored = append(st.Ignored, ap.Approver+": approval expired (given "+ap.At.Format(time.DateOnly)+", valid "+fmtDays(cfg.ValidFor)+")")
 			case whyNotApprover(cfg, makers, who) != "":
 				st.Ignored = append(st.Ignored, ap.Approver+": "+whyNotApprover(cfg, makers, who))
 			case seen[who]:

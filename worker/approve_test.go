@@ -175,3 +175,34 @@ func TestHoldWithoutTaxForm(t *testing.T) {
 		}
 	})
 }
+
+func TestApprovalsExpire(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	st, err := store.Open(context.Background(), store.Config{DataDir: dir, NowFunc: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	cfg := worker.ApprovalConfig{ValidFor: 7 * 24 * time.Hour}
+	big := importReports(t, st, "E", 1, 250000, "USD", false, nil)
+	runOnce(t, st, cfg)
+	if _, err := worker.Approve(ctx, st, cfg, "", big[0], "carol", "checked"); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(8 * 24 * time.Hour) // carol's approval is too old now
+	status, err := worker.Approve(ctx, st, cfg, "", big[0], "erin", "checked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status.Ready() || len(status.Approvers) != 1 || len(status.Ignored) != 1 || !strings.Contains(status.Ignored[0], "expired") {
+		t.Fatalf("an expired approval must not count: %+v", status)
+	}
+	if _, err := worker.Approve(ctx, st, cfg, "", big[0], "carol", "re-checked"); err != nil {
+		t.Fatal(err)
+	}
+	if a := award(t, st, big[0]); a.State != models.StateReadyToScreen {
+		t.Fatalf("two fresh approvals: %s %q", a.State, a.Reason)
+	}
+}

@@ -24,6 +24,7 @@ type approvalOpts struct {
 	thresholds string
 	required   int
 	window     time.Duration
+	validFor   time.Duration
 	holdNoForm bool
 }
 
@@ -36,6 +37,8 @@ func (a *app) approvalFlags(fs *flag.FlagSet) *approvalOpts {
 	fs.IntVar(&o.required, "approvals-required", cmp.Or(req, worker.DefaultApprovalsRequired), "distinct approvers `n`eeded (env BOUNTYPAY_APPROVALS_REQUIRED)")
 	fs.DurationVar(&o.window, "approval-window", envDuration(a.getenv, "BOUNTYPAY_APPROVAL_WINDOW", worker.DefaultApprovalWindow),
 		"awards to one researcher within this `duration` count together (env BOUNTYPAY_APPROVAL_WINDOW)")
+	fs.DurationVar(&o.validFor, "approval-valid-for", envDuration(a.getenv, "BOUNTYPAY_APPROVAL_VALID_FOR", worker.DefaultApprovalValidFor),
+		"an approval counts for this `duration`; an award waiting longer needs fresh approvals (env BOUNTYPAY_APPROVAL_VALID_FOR)")
 	fs.BoolVar(&o.holdNoForm, "hold-without-tax-form", a.getenv("BOUNTYPAY_HOLD_WITHOUT_TAX_FORM") == "true",
 		"hold money awards until a tax form is on file (env BOUNTYPAY_HOLD_WITHOUT_TAX_FORM=true)")
 	return o
@@ -55,7 +58,7 @@ func (o *approvalOpts) config() (worker.ApprovalConfig, error) {
 	if o.required < 1 {
 		return worker.ApprovalConfig{}, fmt.Errorf("--approvals-required %d: want at least 1: %w", o.required, models.ErrInvalid)
 	}
-	return worker.ApprovalConfig{Thresholds: th, Required: o.required, Window: o.window, HoldWithoutTaxForm: o.holdNoForm}, nil
+	return worker.ApprovalConfig{Thresholds: th, Required: o.required, Window: o.window, ValidFor: o.validFor, HoldWithoutTaxForm: o.holdNoForm}, nil
 }
 
 // parseThresholds parses "2000.00 USD, 1800.00 EUR, 3 PASS".

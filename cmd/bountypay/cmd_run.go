@@ -251,7 +251,7 @@ func printResult(a *app, res worker.Result, dry bool) {
 // checkEnv refuses malformed settings that flag defaults would otherwise
 // hide.
 func (a *app) checkEnv() error {
-	for _, name := range []string{"BOUNTYPAY_MAX_LIST_AGE", "PAYPAL_TIMEOUT"} {
+	for _, name := range []string{"BOUNTYPAY_MAX_LIST_AGE", "PAYPAL_TIMEOUT", "BOUNTYPAY_APPROVAL_WINDOW", "BOUNTYPAY_APPROVAL_VALID_FOR"} {
 		if _, err := durationEnv(a.getenv, name, time.Second); err != nil {
 			return err
 		}
