@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/plex/bountypay/intake"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -159,6 +160,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/awards", s.api(s.apiAwards))
 	m.Handle("GET /api/awards/{id...}", s.api(s.apiAward))
 	m.Handle("GET /api/review", s.api(s.apiReview))
+	m.Handle("POST /api/reports", s.api(s.apiImport))
 	m.Handle("GET /api/ledger/verify", s.api(s.apiVerify))
 	m.Handle("POST /api/ledger/verify", s.api(s.apiVerify))
 	m.Handle("/api/", s.api(func(http.ResponseWriter, *http.Request, *principal) error {
@@ -182,7 +184,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		limit := int64(64 << 10)
+		if r.URL.Path == "/api/reports" {
+			limit = intake.DefaultMaxBytes // a whole import file
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 	}
 	s.mux.ServeHTTP(w, r)
 }
