@@ -62,18 +62,19 @@ func NewScheduler(spec string, run RunFunc, log *slog.Logger) (*Scheduler, error
 }
 
 // lastSlot returns the latest scheduled time at or before now within a
-// week, or zero.
+// week, or zero (also for schedules too dense to walk, such as @every 1s,
+// whose slots are not anchored to the clock anyway).
 func (s *Scheduler) lastSlot(now time.Time) time.Time {
 	var last time.Time
 	t := now.Add(-7 * 24 * time.Hour)
 	for range 20_000 {
 		next := s.sched.Next(t)
 		if next.IsZero() || next.After(now) {
-			break
+			return last
 		}
 		last, t = next, next
 	}
-	return last
+	return time.Time{}
 }
 
 // Run blocks until ctx is done, then waits for the run in progress.
