@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/payout/paypal"
 	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/worker"
@@ -115,22 +114,14 @@ func (a *app) runner(ctx context.Context, o *runOpts) (*worker.Runner, *store.St
 	if err != nil {
 		return nil, nil, err
 	}
-	pp, err := a.paypalClient()
+	sender, _, err := a.payoutSender(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	var ppi payout.PayPal
-	if pp != nil {
-		ppi = pp
-	}
-	pcfg, err := a.payoutConfig()
-	if err != nil {
-		return nil, nil, err
-	}
-	sender := payout.NewSender(pcfg, st, ppi)
 	sc := worker.NewScreening(worker.ScreeningConfig{MaxListAge: o.maxListAge, ReviewThreshold: o.threshold}, st, juris, newListBuilder(o.threshold))
 	r := worker.NewRunner(worker.Config{DryRun: o.dryRun, KillSwitch: o.killSwitch, MaxListAge: o.maxListAge,
-		MaxItem: maxItem, RunCap: runCap, Logger: a.log, PayPalConfigured: pp != nil, Approval: approval}, st, decider, sc, sender)
+		MaxItem: maxItem, RunCap: runCap, Logger: a.log, PayPalConfigured: sender.PayPalConfigured(), Approval: approval},
+		st, decider, sc, sender)
 	return r, st, nil
 }
 
