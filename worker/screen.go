@@ -219,7 +219,9 @@ func (r *Runner) screen(ctx context.Context, res *Result) error {
 	return nil
 }
 
-// recordScreening stores a verdict and moves the award accordingly.
+// recordScreening stores a verdict and moves the award accordingly; an
+// award already cleared that screens clear again stays as it is, with the
+// screening recorded in the ledger.
 func recordScreening(tx *store.Tx, a *models.Award, v Verdict, actor string) error {
 	body, err := json.Marshal(v.Result)
 	if err != nil {
@@ -241,11 +243,15 @@ func recordScreening(tx *store.Tx, a *models.Award, v Verdict, actor string) err
 		"jurisdiction": string(v.Jurisdiction.Decision), "jurisdiction_rule": v.Jurisdiction.RuleID,
 		"jurisdiction_version": v.Jurisdiction.Version}
 	key := fmt.Sprintf("award/%s/screened/%d", a.ID, sc.ID)
-	switch v.Decision {
-	case models.DecisionClear:
+	switch {
+	case v.Decision == models.DecisionClear && a.State == models.StateCleared:
+		_, _, err := tx.Append(ledger.Draft{IdempotencyKey: key, Kind: ledger.KindScreened, AwardID: a.ID,
+			Actor: actor, EffectiveAt: tx.Now(), Data: data})
+		return err
+	case v.Decision == models.DecisionClear:
 		return tx.Transition(a, models.StateCleared, v.Reason, ledger.Draft{IdempotencyKey: key,
 			Kind: ledger.KindScreened, Actor: actor, EffectiveAt: tx.Now(), Data: data}, nil)
-	case models.DecisionReview:
+	case v.Decision == models.DecisionReview:
 		return tx.Transition(a, models.StateHeld, v.Reason, ledger.Draft{IdempotencyKey: key,
 			Kind: ledger.KindScreened, Actor: actor, EffectiveAt: tx.Now(), Data: data}, nil)
 	default:
@@ -253,26 +259,4 @@ func recordScreening(tx *store.Tx, a *models.Award, v Verdict, actor string) err
 			Kind: ledger.KindBlocked, Actor: actor, EffectiveAt: tx.Now(), Data: data,
 			Postings: ledger.BlockedPostings(a)}, nil)
 	}
-}
-
-// recordClearRescreen stores a clear screening of an award that is already
-// cleared (no state change), with its ledger entry.
-func recordClearRescreen(tx *store.Tx, a *models.Award, v Verdict, actor string) error {
-	body, err := json.Marshal(v.Result)
-	if err != nil {
-		return err
-	}
-	sc := store.Screening{AwardID: a.ID, ResearcherID: a.ResearcherID, ListSHA256: v.ListSHA256,
-		Decision: string(v.Decision), Score: v.Result.Score, Result: string(body)}
-	if err := tx.InsertScreening(&sc); err != nil {
-		return err
-	}
-	_, _, err = tx.Append(ledger.Draft{
-		IdempotencyKey: fmt.Sprintf("award/%s/screened/%d", a.ID, sc.ID),
-		Kind:           ledger.KindScreened, AwardID: a.ID, Actor: actor, EffectiveAt: tx.Now(),
-		Data: map[string]string{"decision": string(v.Decision), "list_sha256": v.ListSHA256,
-			"score": fmt.Sprintf("%.4f", v.Result.Score), "algorithm": v.Result.Algorithm,
-			"screening_id": fmt.Sprint(sc.ID), "reason": "screened again against the current list before sending"},
-	})
-	return err
 }

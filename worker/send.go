@@ -374,10 +374,7 @@ func (r *Runner) screenAgainstCurrent(ctx context.Context, a models.Award) (bool
 		if err != nil {
 			return err
 		}
-		if v.Decision == models.DecisionClear {
-			ok = true
-			return recordClearRescreen(tx, &cur, v, r.cfg.Actor)
-		}
+		ok = v.Decision == models.DecisionClear
 		return recordScreening(tx, &cur, v, r.cfg.Actor)
 	})
 	return ok, err
