@@ -379,6 +379,13 @@ func (p *Policy) Decide(r models.Report) Decision {
 	if m := reward.Money; m != nil && m.Minor > 0 {
 		a := base
 		a.ID, a.Kind, a.Amount = models.AwardID(r.ID, models.AwardMoney), models.AwardMoney, *m
+		if override {
+			// An override that gives more money than the severity table
+			// (or money the table does not give) always needs approvals:
+			// the importer must not set the amount alone.
+			table := p.Severities[r.Severity].Money
+			a.AbovePolicy = table == nil || table.Currency != m.Currency || m.Minor > table.Minor
+		}
 		d.Awards = append(d.Awards, a)
 	}
 	if reward.PlexPass {

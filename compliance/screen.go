@@ -167,6 +167,7 @@ func (s *Screener) Screen(q Query) Result {
 	res := Result{
 		Query: q.Name, Decision: models.DecisionClear, Reasons: []string{}, Matches: []Match{},
 		ListVersion: s.list.SHA256, Algorithm: Algorithm, ScreenedAt: s.cfg.NowFunc().UTC(),
+		Threshold: s.cfg.ReviewThreshold,
 	}
 	readings := normalizeWith(q.Name, s.ix.known)
 	if len(readings) == 0 {

@@ -42,6 +42,9 @@ type Result struct {
 	// ListVersion is the sha256 of the list screened against ("" when none).
 	ListVersion string `json:"list_version,omitempty"`
 	// Algorithm names the matching algorithm and its version.
-	Algorithm  string    `json:"algorithm,omitempty"`
+	Algorithm string `json:"algorithm,omitempty"`
+	// Threshold is the review threshold the screener applied: the one
+	// threshold every verdict on this result uses.
+	Threshold  float64   `json:"threshold,omitempty"`
 	ScreenedAt time.Time `json:"screened_at"`
 }

@@ -7,18 +7,20 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// ContentHash is the hash of what an approval approves: the award's payee,
-// receiver (PayPal receiver, Plex account), kind, asset, amount,
-// description, report and policy version. Any change gives another hash,
-// so approvals of the old content no longer count.
-func ContentHash(a *models.Award, receiver string) string {
+// ContentHash is the hash of what an approval approves: the award's
+// payee version (its number and the hash of its details, receiver
+// included), kind, asset, amount, description, report and policy version.
+// Any change gives another hash, so approvals of the old content no longer
+// count.
+func ContentHash(a *models.Award, payeeHash string) string {
 	e := getEncoder()
 	defer e.free()
-	e.str("award-content-v1")
+	e.str("award-content-v2")
 	e.str(a.ID)
 	e.str(a.ReportID)
 	e.str(a.ResearcherID)
-	e.str(receiver)
+	e.int(int64(a.PayeeVersion))
+	e.str(payeeHash)
 	e.str(string(a.Kind))
 	e.str(a.Asset())
 	e.int(units(a))

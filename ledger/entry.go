@@ -38,6 +38,10 @@ const (
 	KindSeal            Kind = "seal"              // monthly seal: trial balance and head hash
 	KindCorrection      Kind = "correction"        // adjusting entry by finance
 	KindTaxForm         Kind = "tax_form"          // a payee's tax form status changed (no postings)
+	KindPayeeVersion    Kind = "payee_version"     // a new payee version: fields changed, as hashes (no postings)
+	KindPayeeDecision   Kind = "payee_decision"    // a payee change approved or rejected (no postings)
+	KindPayeeRebound    Kind = "payee_rebound"     // an unsent award now names another payee version (no postings)
+	KindIdentity        Kind = "identity"          // an identity added, changed or disabled (no postings)
 )
 
 // Posting moves Amount units of Asset from Credit to Debit.

@@ -140,10 +140,18 @@ type Award struct {
 	State         AwardState `json:"state"`
 	Reason        string     `json:"reason,omitempty"` // why it is in its state
 	PolicyVersion string     `json:"policy_version"`
-	Attempt       int        `json:"attempt"` // current send attempt, 0 before the first
-	Version       int64      `json:"version"` // optimistic-lock counter, +1 per change
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	// PayeeVersion is the payee version the award is for (see
+	// PayeeVersion); value leaves only for that version, screened clear
+	// and approved.
+	PayeeVersion int `json:"payee_version"`
+	// AbovePolicy is true when triage's reward override gives more money
+	// than the policy's severity table: such an award always needs
+	// approvals.
+	AbovePolicy bool      `json:"above_policy,omitempty"`
+	Attempt     int       `json:"attempt"` // current send attempt, 0 before the first
+	Version     int64     `json:"version"` // optimistic-lock counter, +1 per change
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // AwardID returns the deterministic id of a report's award of kind k.

@@ -40,8 +40,10 @@ func AllAwardStates() []AwardState {
 
 // transitions is the one table of legal award state changes.
 var transitions = map[AwardState][]AwardState{
-	StatePending:          {StateRejected, StateAwaitingApproval, StateReadyToScreen, StateCancelled},
-	StateAwaitingApproval: {StateReadyToScreen, StateCancelled},
+	// A confirmed sanctions match blocks every unsent award of the payee,
+	// wherever it is.
+	StatePending:          {StateRejected, StateAwaitingApproval, StateReadyToScreen, StateCancelled, StateBlocked},
+	StateAwaitingApproval: {StateReadyToScreen, StateCancelled, StateBlocked},
 	StateReadyToScreen:    {StateCleared, StateHeld, StateBlocked, StateCancelled, StateAwaitingApproval},
 	StateHeld:             {StateCleared, StateBlocked, StateReadyToScreen, StateCancelled},
 	// A cleared award is screened again right before sending: a new list can
@@ -52,8 +54,8 @@ var transitions = map[AwardState][]AwardState{
 		StateNeedsReconciliation},
 	StateUnclaimed:           {StatePaid, StateReturned, StateFailed},
 	StateOnHold:              {StatePaid, StateFailed, StateReturned, StateUnclaimed, StateNeedsReconciliation},
-	StateReturned:            {StateCleared, StateCancelled, StateReadyToScreen},
-	StateFailed:              {StateCleared, StateCancelled, StateReadyToScreen},
+	StateReturned:            {StateCleared, StateCancelled, StateReadyToScreen, StateBlocked},
+	StateFailed:              {StateCleared, StateCancelled, StateReadyToScreen, StateBlocked},
 	StatePaid:                {StateReversed},
 	StateNeedsReconciliation: {StatePaid, StateFailed, StateSent, StateCancelled, StateUnclaimed, StateReturned},
 	StateReversed:            {StateCancelled},

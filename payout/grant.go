@@ -44,6 +44,9 @@ func (s *Sender) GrantPass(ctx context.Context, awardID string) (Outcome, error)
 			out = OutcomeSkipped
 			return nil
 		}
+		if _, err := s.payeeFor(tx, &a); err != nil {
+			return err
+		}
 		codeID, _, err := tx.AssignPassCode(a.ID)
 		if errors.Is(err, models.ErrNotFound) {
 			out = OutcomeNoStock
@@ -88,7 +91,7 @@ func (s *Sender) StartGrant(ctx context.Context, awardID string) (store.Attempt,
 		if a.State != models.StateCleared {
 			return fmt.Errorf("award %s is %s, not cleared: %w", a.ID, a.State, models.ErrConflict)
 		}
-		r, err := tx.Researcher(a.ResearcherID)
+		r, err := s.payeeFor(tx, &a)
 		if err != nil {
 			return err
 		}
@@ -103,7 +106,7 @@ func (s *Sender) StartGrant(ctx context.Context, awardID string) (store.Attempt,
 		}
 		att = store.Attempt{
 			SenderBatchID: id, AwardID: a.ID, Attempt: n, Channel: ChannelEntitlement,
-			SenderItemID: id, Receiver: r.PlexAccount, AmountMinor: 1, Currency: models.AssetPass,
+			SenderItemID: id, Receiver: r.PlexAccount, PayeeVersion: a.PayeeVersion, AmountMinor: 1, Currency: models.AssetPass,
 			Request: string(body), Status: store.AttemptPending,
 		}
 		if err := tx.InsertAttempt(&att); err != nil {

@@ -100,8 +100,41 @@ type Sender struct {
 	log   *slog.Logger
 	now   func() time.Time
 
+	gate GateFunc
+
 	mu           sync.Mutex
 	backoffUntil time.Time
+}
+
+// GateFunc is the last check before value leaves, run inside the
+// transaction that writes an attempt ahead or grants a pass; an error
+// stops the send (see worker.Runner.Gate).
+type GateFunc func(tx *store.Tx, a *models.Award) error
+
+// SetGate installs the check every send and grant must pass. Call it
+// before sending starts.
+func (s *Sender) SetGate(g GateFunc) { s.gate = g }
+
+// payeeFor returns the payee details value may leave for: those of the
+// award's payee version, which must be the one in force with no payee
+// change pending, after the gate. Errors wrap models.ErrInvalid.
+func (s *Sender) payeeFor(tx *store.Tx, a *models.Award) (models.Researcher, error) {
+	ps, err := tx.Payee(a.ResearcherID)
+	if err != nil {
+		return models.Researcher{}, err
+	}
+	switch {
+	case ps.Pending != nil:
+		return models.Researcher{}, fmt.Errorf("award %s: payee change to version %d awaits approval: %w", a.ID, ps.Pending.Version, models.ErrInvalid)
+	case a.PayeeVersion != ps.Active.Version:
+		return models.Researcher{}, fmt.Errorf("award %s is for payee version %d, not the version in force (%d): %w", a.ID, a.PayeeVersion, ps.Active.Version, models.ErrInvalid)
+	}
+	if s.gate != nil {
+		if err := s.gate(tx, a); err != nil {
+			return models.Researcher{}, err
+		}
+	}
+	return ps.Active.Researcher, nil
 }
 
 // NewSender returns a sender. pp may be nil when only passes are granted.
@@ -246,7 +279,7 @@ func (s *Sender) startMoney(ctx context.Context, awardID string, claim bool) (st
 		if err := CheckSendable(a); err != nil {
 			return fmt.Errorf("award %s: %w", a.ID, err)
 		}
-		r, err := tx.Researcher(a.ResearcherID)
+		r, err := s.payeeFor(tx, &a)
 		if err != nil {
 			return err
 		}
@@ -272,7 +305,7 @@ func (s *Sender) startMoney(ctx context.Context, awardID string, claim bool) (st
 		}
 		att = store.Attempt{
 			SenderBatchID: batch.SenderBatchID, AwardID: a.ID, Attempt: n, Channel: ChannelPayPal,
-			SenderItemID: batch.Items[0].SenderItemID, Receiver: r.PayPalReceiver,
+			SenderItemID: batch.Items[0].SenderItemID, Receiver: r.PayPalReceiver, PayeeVersion: a.PayeeVersion,
 			AmountMinor: a.Amount.Minor, Currency: a.Amount.Currency, Request: string(req),
 			Status: store.AttemptPending,
 		}

@@ -67,18 +67,20 @@ func (tx *Tx) AwardMakers(a *models.Award) (Makers, error) {
 	return Makers{ImportedBy: r.ImportedBy, TriagedBy: st.ApprovedBy}, nil
 }
 
-// WindowTotal sums the awards of a researcher in one asset created within
-// [from, to], except rejected and cancelled ones: what counts towards the
-// approval threshold, so that splitting an award does not dodge it.
-func (tx *Tx) WindowTotal(researcherID string, kind models.AwardKind, currency string, from, to time.Time) (int64, []string, error) {
+// WindowTotal sums the awards of the given researchers in one asset
+// created within [from, to], except rejected and cancelled ones: what
+// counts towards the approval threshold, so that splitting an award, or
+// spreading it over researcher ids that share a receiver or an identity,
+// does not dodge it.
+func (tx *Tx) WindowTotal(researcherIDs []string, kind models.AwardKind, currency string, from, to time.Time) (int64, []string, error) {
 	var rows []awardRow
-	q := tx.db.Where("researcher_id = ? AND kind = ? AND created_at >= ? AND created_at <= ? AND state NOT IN ?",
-		researcherID, string(kind), from, to, []string{string(models.StateRejected), string(models.StateCancelled)})
+	q := tx.db.Where("researcher_id IN ? AND kind = ? AND created_at >= ? AND created_at <= ? AND state NOT IN ?",
+		researcherIDs, string(kind), from, to, []string{string(models.StateRejected), string(models.StateCancelled)})
 	if kind == models.AwardMoney {
 		q = q.Where("currency = ?", currency)
 	}
 	if err := q.Order("created_at, id").Find(&rows).Error; err != nil {
-		return 0, nil, fmt.Errorf("awards of %s: %w", researcherID, err)
+		return 0, nil, fmt.Errorf("awards of %v: %w", researcherIDs, err)
 	}
 	var total int64
 	ids := make([]string, 0, len(rows))
@@ -116,4 +118,36 @@ func (tx *Tx) Approve(a *models.Award, contentHash, approver, reason string) (le
 	}
 	e, _, err := tx.Append(d)
 	return e, err
+}
+
+// AwardEntries lists an award's ledger entries of one kind, oldest first,
+// inside the transaction.
+func (tx *Tx) AwardEntries(awardID string, kind ledger.Kind) ([]ledger.Entry, error) {
+	var rows []ledgerRow
+	if err := tx.db.Where("award_id = ? AND kind = ?", awardID, string(kind)).Order("seq").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("read %s entries of %s: %w", kind, awardID, err)
+	}
+	out := make([]ledger.Entry, 0, len(rows))
+	for _, r := range rows {
+		e, err := r.entry()
+		if err != nil {
+			return nil, fmt.Errorf("entry %d: %w", r.Seq, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// UnsentAwards lists a researcher's awards from which value has not left
+// (UnsentStates), oldest first, inside the transaction.
+func (tx *Tx) UnsentAwards(researcherID string) ([]models.Award, error) {
+	var rows []awardRow
+	if err := tx.db.Where("researcher_id = ? AND state IN ?", researcherID, unsentStates).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("unsent awards of %s: %w", researcherID, err)
+	}
+	out := make([]models.Award, len(rows))
+	for i, r := range rows {
+		out[i] = r.model()
+	}
+	return out, nil
 }

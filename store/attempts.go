@@ -32,12 +32,14 @@ const (
 // Attempt is one write-ahead send of an award: a PayPal batch, or a pass
 // grant. Its request is frozen when written; every resend repeats it.
 type Attempt struct {
-	SenderBatchID     string `gorm:"primaryKey"`
-	AwardID           string
-	Attempt           int
-	Channel           string // "paypal", "pass_code", "entitlement"
-	SenderItemID      string
-	Receiver          string
+	SenderBatchID string `gorm:"primaryKey"`
+	AwardID       string
+	Attempt       int
+	Channel       string // "paypal", "pass_code", "entitlement"
+	SenderItemID  string
+	Receiver      string
+	// PayeeVersion is the payee version the attempt pays.
+	PayeeVersion      int
 	AmountMinor       int64
 	Currency          string
 	Request           string // frozen request body (JSON)

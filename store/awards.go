@@ -20,7 +20,9 @@ type researcherRow struct {
 	PaypalReceiver string
 	PlexAccount    string
 	DateOfBirth    string
-	UpdatedAt      time.Time
+	// PayeeVersion is the version in force (payee_versions).
+	PayeeVersion int
+	UpdatedAt    time.Time
 }
 
 func (researcherRow) TableName() string { return "researchers" }
@@ -48,6 +50,8 @@ type awardRow struct {
 	State         string
 	Reason        string
 	PolicyVersion string
+	PayeeVersion  int
+	AbovePolicy   bool
 	Attempt       int
 	Version       int64
 	CreatedAt     time.Time
@@ -60,14 +64,15 @@ func (r awardRow) model() models.Award {
 	return models.Award{ID: r.ID, ReportID: r.ReportID, ResearcherID: r.ResearcherID,
 		Kind: models.AwardKind(r.Kind), Amount: models.Money{Minor: r.AmountMinor, Currency: r.Currency},
 		Description: r.Description, State: models.AwardState(r.State), Reason: r.Reason,
-		PolicyVersion: r.PolicyVersion, Attempt: r.Attempt, Version: r.Version,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		PolicyVersion: r.PolicyVersion, PayeeVersion: r.PayeeVersion, AbovePolicy: r.AbovePolicy,
+		Attempt: r.Attempt, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
 func awardRowOf(a models.Award) awardRow {
 	return awardRow{ID: a.ID, ReportID: a.ReportID, ResearcherID: a.ResearcherID, Kind: string(a.Kind),
 		AmountMinor: a.Amount.Minor, Currency: a.Amount.Currency, Description: a.Description,
-		State: string(a.State), Reason: a.Reason, PolicyVersion: a.PolicyVersion, Attempt: a.Attempt,
+		State: string(a.State), Reason: a.Reason, PolicyVersion: a.PolicyVersion, PayeeVersion: a.PayeeVersion,
+		AbovePolicy: a.AbovePolicy, Attempt: a.Attempt,
 		Version: a.Version, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 }
 
@@ -179,7 +184,7 @@ func (tx *Tx) Transition(a *models.Award, to models.AwardState, reason string, d
 	res := tx.db.Model(&awardRow{}).Where("id = ? AND state = ? AND version = ?", a.ID, from, version).
 		Updates(map[string]any{"state": string(to), "reason": reason, "version": next.Version,
 			"updated_at": next.UpdatedAt, "attempt": next.Attempt, "amount_minor": next.Amount.Minor,
-			"currency": next.Amount.Currency})
+			"currency": next.Amount.Currency, "payee_version": next.PayeeVersion})
 	if res.Error != nil {
 		return translate(res.Error, "update award "+a.ID)
 	}

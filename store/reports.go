@@ -27,6 +27,7 @@ type reportRow struct {
 	Decision       string
 	DecisionReason string
 	PolicyVersion  string
+	PayeeVersion   int
 	DecidedAt      *time.Time
 }
 
@@ -42,6 +43,9 @@ type StoredReport struct {
 	Decision       string // "", "awarded" or "rejected"
 	DecisionReason string
 	PolicyVersion  string
+	// PayeeVersion is the payee version the report's researcher details
+	// are (its awards are made for it).
+	PayeeVersion int
 }
 
 func (r reportRow) stored() (StoredReport, error) {
@@ -51,7 +55,7 @@ func (r reportRow) stored() (StoredReport, error) {
 	}
 	return StoredReport{Report: rep, ContentHash: r.ContentHash, ImportedAt: r.ImportedAt.UTC(),
 		ImportedBy: r.ImportedBy, SourceFile: r.SourceFile, Decision: r.Decision,
-		DecisionReason: r.DecisionReason, PolicyVersion: r.PolicyVersion}, nil
+		DecisionReason: r.DecisionReason, PolicyVersion: r.PolicyVersion, PayeeVersion: r.PayeeVersion}, nil
 }
 
 // ImportRecord is one parsed record of an import file.
@@ -65,6 +69,9 @@ type ImportRecord struct {
 type ImportResult struct {
 	New       int
 	Unchanged int
+	// PayeeChanges are the new payee versions the import made, pending
+	// ones included.
+	PayeeChanges []models.PayeeVersion
 }
 
 // ImportReports stores a whole file of reports in one transaction. An
@@ -95,9 +102,12 @@ func (s *Store) ImportReports(ctx context.Context, file string, recs []ImportRec
 			if len(conflicts) > 0 {
 				continue // still collect every conflict, store nothing
 			}
-			rr := researcherRowOf(rec.Report.Researcher, now)
-			if err := tx.db.Save(&rr).Error; err != nil {
-				return translate(err, "save researcher "+rr.ID)
+			pv, err := tx.RecordPayee(rec.Report.Researcher, importer, "report "+rec.Report.ID, "")
+			if err != nil {
+				return fmt.Errorf("report %s: %w", rec.Report.ID, err)
+			}
+			if pv.Version > 1 && pv.CreatedAt.Equal(now) {
+				res.PayeeChanges = append(res.PayeeChanges, pv)
 			}
 			payload, err := json.Marshal(rec.Report)
 			if err != nil {
@@ -105,7 +115,8 @@ func (s *Store) ImportReports(ctx context.Context, file string, recs []ImportRec
 			}
 			row := reportRow{ID: rec.Report.ID, ContentHash: rec.ContentHash, ResearcherID: rec.Report.Researcher.ID,
 				Payload: string(payload), Status: string(rec.Report.Status), Category: string(rec.Report.Category),
-				Severity: string(rec.Report.Severity), ImportedAt: now, ImportedBy: importer, SourceFile: file}
+				Severity: string(rec.Report.Severity), ImportedAt: now, ImportedBy: importer, SourceFile: file,
+				PayeeVersion: pv.Version}
 			if err := tx.db.Create(&row).Error; err != nil {
 				return translate(err, "insert report "+row.ID)
 			}
@@ -115,7 +126,8 @@ func (s *Store) ImportReports(ctx context.Context, file string, recs []ImportRec
 				Actor:          importer,
 				EffectiveAt:    now,
 				Data: map[string]string{"report_id": row.ID, "content_hash": row.ContentHash,
-					"researcher_id": row.ResearcherID, "source_file": file, "status": row.Status},
+					"researcher_id": row.ResearcherID, "source_file": file, "status": row.Status,
+					"payee_version": fmt.Sprint(pv.Version), "payee_hash": pv.Hash},
 			}); err != nil {
 				return err
 			}

@@ -93,6 +93,17 @@ func (s *Store) CurrentList(ctx context.Context) (ListVersion, error) {
 	return v, nil
 }
 
+// CurrentList returns the list version in use inside the transaction, or
+// models.ErrNotFound.
+func (tx *Tx) CurrentList() (ListVersion, error) {
+	var v ListVersion
+	if err := tx.db.Where("is_current = ?", true).Take(&v).Error; err != nil {
+		return ListVersion{}, translate(err, "current sanctions list")
+	}
+	v.LoadedAt = v.LoadedAt.UTC()
+	return v, nil
+}
+
 // ListVersions returns every stored list version, newest first.
 func (s *Store) ListVersions(ctx context.Context) ([]ListVersion, error) {
 	var out []ListVersion
@@ -121,6 +132,13 @@ type Screening struct {
 	Score        float64
 	Result       string // compliance.Result as JSON
 	ScreenedAt   time.Time
+	// PayeeVersion, ListSHA256 and RulesVersion are what was screened:
+	// a clear screening counts only for exactly these.
+	PayeeVersion int
+	RulesVersion string
+	// Advisory marks a screening at decision time, before approvals: it
+	// never clears an award for sending.
+	Advisory bool
 }
 
 func (Screening) TableName() string { return "screenings" }
@@ -140,10 +158,13 @@ func (s *Store) LatestScreening(ctx context.Context, awardID string) (Screening,
 	return sc, nil
 }
 
-// Disposition is compliance's decision on one (payee, listed entry,
-// entry content) match: "cleared" (false positive) or "confirmed".
+// Disposition is compliance's decision on one (payee, screened identity,
+// listed entry, entry content) match: "cleared" (false positive) or
+// "confirmed". A clearance is void when the payee's identity (name, date
+// of birth, country: models.IdentityHash) or the entry changes.
 type Disposition struct {
 	ResearcherID string `gorm:"primaryKey"`
+	IdentityHash string `gorm:"primaryKey"`
 	Source       string `gorm:"primaryKey"`
 	EntNum       int    `gorm:"primaryKey"`
 	ContentHash  string `gorm:"primaryKey"`
@@ -153,7 +174,7 @@ type Disposition struct {
 	DecidedAt    time.Time
 }
 
-func (Disposition) TableName() string { return "dispositions" }
+func (Disposition) TableName() string { return "review_decisions" }
 
 // SaveDisposition records a decision inside the transaction.
 func (tx *Tx) SaveDisposition(d *Disposition) error {
@@ -180,24 +201,32 @@ func (tx *Tx) LatestScreening(awardID string) (Screening, error) {
 	return sc, nil
 }
 
-// ScreenedLists returns, for each award in ids that was ever screened, the
-// sha256 of the list its latest screening used.
-func (s *Store) ScreenedLists(ctx context.Context, ids []string) (map[string]string, error) {
-	out := make(map[string]string, len(ids))
+// LatestBindingScreening returns an award's most recent screening that
+// can clear it for sending (not an advisory one), inside the transaction.
+func (tx *Tx) LatestBindingScreening(awardID string) (Screening, error) {
+	var sc Screening
+	if err := tx.db.Where("award_id = ? AND advisory = ?", awardID, false).Order("id DESC").Take(&sc).Error; err != nil {
+		return Screening{}, translate(err, "screening of "+awardID)
+	}
+	return sc, nil
+}
+
+// LatestBindingScreenings returns, for each award in ids that was ever
+// screened, its most recent screening that is not advisory (without the
+// result body).
+func (s *Store) LatestBindingScreenings(ctx context.Context, ids []string) (map[string]Screening, error) {
+	out := make(map[string]Screening, len(ids))
 	const chunk = 500
 	for len(ids) > 0 {
 		n := min(chunk, len(ids))
-		var rows []struct {
-			AwardID    string
-			ListSHA256 string `gorm:"column:list_sha256"`
-		}
-		err := s.db.WithContext(ctx).Raw(`SELECT award_id, list_sha256 FROM screenings WHERE id IN
-  (SELECT MAX(id) FROM screenings WHERE award_id IN ? GROUP BY award_id)`, ids[:n]).Scan(&rows).Error
+		var rows []Screening
+		err := s.db.WithContext(ctx).Raw(`SELECT id, award_id, researcher_id, list_sha256, decision, score, payee_version, rules_version, advisory, screened_at
+  FROM screenings WHERE id IN (SELECT MAX(id) FROM screenings WHERE award_id IN ? AND advisory = ? GROUP BY award_id)`, ids[:n], false).Scan(&rows).Error
 		if err != nil {
-			return nil, fmt.Errorf("screened lists: %w", err)
+			return nil, fmt.Errorf("latest screenings: %w", err)
 		}
 		for _, r := range rows {
-			out[r.AwardID] = r.ListSHA256
+			out[r.AwardID] = r
 		}
 		ids = ids[n:]
 	}

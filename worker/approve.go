@@ -117,6 +117,8 @@ type ApprovalStatus struct {
 	Ignored []string
 	// TaxFormMissing: money held until a tax form is on file.
 	TaxFormMissing bool
+	// sharedWith are other researcher ids counted in Total.
+	sharedWith []string
 	// Why the award waits; "" when it may go on.
 	Why string
 }
@@ -128,13 +130,33 @@ func (s ApprovalStatus) Ready() bool { return s.Why == "" }
 func CheckApproval(tx *store.Tx, cfg ApprovalConfig, actor string, a *models.Award) (ApprovalStatus, error) {
 	cfg = cfg.withDefaults(actor)
 	st := ApprovalStatus{AwardID: a.ID, Required: cfg.Required, Asset: a.Asset()}
-	r, err := tx.Researcher(a.ResearcherID)
+	ps, err := tx.Payee(a.ResearcherID)
 	if err != nil {
 		return st, err
 	}
-	st.ContentHash = ledger.ContentHash(a, ledger.Receiver(a, r))
-	if t, applies := cfg.threshold(a); applies {
-		total, related, err := tx.WindowTotal(a.ResearcherID, a.Kind, a.Amount.Currency,
+	payee, err := boundPayee(tx, a)
+	if err != nil {
+		return st, err
+	}
+	st.ContentHash = ledger.ContentHash(a, payee.Hash)
+	var holds []string
+	switch {
+	case ps.Pending != nil:
+		holds = append(holds, fmt.Sprintf("payee change to version %d (%s) awaits approval by %s (bountypay researcher approve %s %d)",
+			ps.Pending.Version, strings.Join(ps.Pending.Changed, ", "), joinRoles(ps.Pending.NeedsRoles), a.ResearcherID, ps.Pending.Version))
+	case a.PayeeVersion != ps.Active.Version:
+		holds = append(holds, fmt.Sprintf("award is for payee version %d, not the version in force (%d)", a.PayeeVersion, ps.Active.Version))
+	}
+	if t, applies := cfg.threshold(a); applies || a.AbovePolicy {
+		// One person's awards count together however many researcher ids
+		// they come under: the window spans every researcher that shares
+		// a PayPal receiver or a screened identity with this payee.
+		ids, err := tx.ResearchersSharing(a.ResearcherID, payee.Researcher)
+		if err != nil {
+			return st, err
+		}
+		ids = append([]string{a.ResearcherID}, ids...)
+		total, related, err := tx.WindowTotal(ids, a.Kind, a.Amount.Currency,
 			a.CreatedAt.Add(-cfg.Window), a.CreatedAt.Add(cfg.Window))
 		if err != nil {
 			return st, err
@@ -144,7 +166,8 @@ func CheckApproval(tx *store.Tx, cfg ApprovalConfig, actor string, a *models.Awa
 			related = append(related, a.ID)
 		}
 		st.Total, st.Threshold, st.Related = total, t, related
-		st.Needed = total >= t
+		st.Needed = (applies && total >= t) || a.AbovePolicy
+		st.sharedWith = ids[1:]
 	}
 	if st.Needed {
 		makers, err := tx.AwardMakers(a)
@@ -160,11 +183,11 @@ func CheckApproval(tx *store.Tx, cfg ApprovalConfig, actor string, a *models.Awa
 			who := normName(ap.Approver)
 			switch {
 			case ap.ContentHash != st.ContentHash:
-				st.Ignored = append(st.Ignored, ap.Approver+": approved other content (the award changed since)")
+				st.Ignored = append(st.Ignored, ap.Approver+": approved other content (the award or its payee changed since)")
 			case tx.Now().Sub(ap.At) > cfg.ValidFor:
 				st.Ignored = append(st.Ignored, ap.Approver+": approval expired (given "+ap.At.Format(time.DateOnly)+", valid "+fmtDays(cfg.ValidFor)+")")
-			case whyNotApprover(cfg, makers, who) != "":
-				st.Ignored = append(st.Ignored, ap.Approver+": "+whyNotApprover(cfg, makers, who))
+			case whyNotApprover(tx, cfg, makers, payee, who) != "":
+				st.Ignored = append(st.Ignored, ap.Approver+": "+whyNotApprover(tx, cfg, makers, payee, who))
 			case seen[who]:
 				st.Ignored = append(st.Ignored, ap.Approver+": already counted")
 			default:
@@ -173,12 +196,21 @@ func CheckApproval(tx *store.Tx, cfg ApprovalConfig, actor string, a *models.Awa
 			}
 		}
 		if len(st.Approvers) < cfg.Required {
-			why := fmt.Sprintf("%s to %s within %s is at or above %s", ledger.FormatUnits(st.Total, st.Asset)+" "+st.Asset,
-				a.ResearcherID, fmtDays(cfg.Window), ledger.FormatUnits(st.Threshold, st.Asset)+" "+st.Asset)
-			if st.Threshold == 0 {
+			var why string
+			switch {
+			case a.AbovePolicy:
+				why = "triage's reward override is above the policy's amount for this severity"
+			case st.Threshold == 0:
 				why = "no approval threshold is configured for " + st.Asset
+			default:
+				who := a.ResearcherID
+				if len(st.sharedWith) > 0 {
+					who += " and researchers sharing its receiver or identity (" + strings.Join(st.sharedWith, ", ") + ")"
+				}
+				why = fmt.Sprintf("%s to %s within %s is at or above %s", ledger.FormatUnits(st.Total, st.Asset)+" "+st.Asset,
+					who, fmtDays(cfg.Window), ledger.FormatUnits(st.Threshold, st.Asset)+" "+st.Asset)
 			}
-			st.Why = fmt.Sprintf("needs %d approvals, has %d: %s", cfg.Required, len(st.Approvers), why)
+			holds = append(holds, fmt.Sprintf("needs %d approvals, has %d: %s", cfg.Required, len(st.Approvers), why))
 		}
 	}
 	if cfg.HoldWithoutTaxForm && a.Kind == models.AwardMoney {
@@ -188,14 +220,19 @@ func CheckApproval(tx *store.Tx, cfg ApprovalConfig, actor string, a *models.Awa
 		}
 		if !f.OnFile() {
 			st.TaxFormMissing = true
-			if st.Why == "" {
-				st.Why = "no tax form on file"
-			} else {
-				st.Why += "; no tax form on file"
-			}
+			holds = append(holds, "no tax form on file")
 		}
 	}
+	st.Why = strings.Join(holds, "; ")
 	return st, nil
+}
+
+func joinRoles(rs []models.Role) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return strings.Join(out, " and ")
 }
 
 func unitsOf(a *models.Award) int64 {
@@ -212,20 +249,23 @@ func fmtDays(d time.Duration) string {
 	return d.String()
 }
 
-// whyNotApprover says why who may not approve ("" when they may).
-func whyNotApprover(cfg ApprovalConfig, m store.Makers, who string) string {
-	switch {
-	case who == "":
+// whyNotApprover says why who may not approve ("" when they may): they
+// must be a configured person with a finance role who neither imported
+// nor triaged the report nor caused its payee version.
+func whyNotApprover(tx *store.Tx, cfg ApprovalConfig, m store.Makers, p models.PayeeVersion, who string) string {
+	if who == "" {
 		return "no name"
-	case who == normName(m.ImportedBy):
-		return "imported the report (the maker cannot check)"
-	case who == normName(m.TriagedBy):
-		return "approved the report in triage (the maker cannot check)"
+	}
+	if why := whyMaker(m, p, who); why != "" {
+		return why + " (the maker cannot check)"
 	}
 	for _, s := range cfg.ServiceActors {
 		if who == normName(s) {
 			return "is a service identity, not a person"
 		}
+	}
+	if _, err := tx.Authorize(who, models.ActApprove); err != nil {
+		return err.Error()
 	}
 	return ""
 }
@@ -252,7 +292,11 @@ func Approve(ctx context.Context, st *store.Store, cfg ApprovalConfig, actor, aw
 		if err != nil {
 			return err
 		}
-		if why := whyNotApprover(cfg, makers, normName(approver)); why != "" {
+		payee, err := boundPayee(tx, &a)
+		if err != nil {
+			return err
+		}
+		if why := whyNotApprover(tx, cfg, makers, payee, normName(approver)); why != "" {
 			return fmt.Errorf("%q may not approve award %s: %s: %w", approver, a.ID, why, models.ErrInvalid)
 		}
 		before, err := CheckApproval(tx, cfg, actor, &a)

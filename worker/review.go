@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/plex/bountypay/compliance"
@@ -49,9 +51,19 @@ func (s *Screening) HeldAwards(ctx context.Context) ([]Held, error) {
 }
 
 // Decide records compliance's decision on a held award: clear (a false
-// positive: the matches are remembered for this payee and listed entry
-// content, so they do not come back) or confirm (a true match: blocked).
-// by must name a person and reason must say why.
+// positive: the matches are remembered for this payee's screened identity
+// and the listed entry's content, so they do not come back) or confirm (a
+// true match: this award and every unsent award of the payee are blocked).
+//
+// by must be a person with the compliance role who neither imported nor
+// triaged the report nor caused its payee version, and reason must say
+// why. A clear that contradicts a confirmed match of the payee is refused.
+// Clearing a jurisdiction hold or a match scoring at least the
+// two-reviewer score takes ReviewersRequired distinct reviewers: each
+// earlier clear is recorded as a vote and the award stays held until the
+// last. Errors: models.ErrInvalid (who may not decide, missing reason),
+// models.ErrNotFound (unknown identity), models.ErrConflict (not held, the
+// payee changed since the screening, a contradiction, a repeat vote).
 func (s *Screening) Decide(ctx context.Context, awardID string, confirm bool, by, reason string) (models.Award, error) {
 	by, reason = strings.TrimSpace(by), strings.TrimSpace(reason)
 	if by == "" || reason == "" {
@@ -59,6 +71,9 @@ func (s *Screening) Decide(ctx context.Context, awardID string, confirm bool, by
 	}
 	var out models.Award
 	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Authorize(by, models.ActReview); err != nil {
+			return fmt.Errorf("review %s: %w", awardID, err)
+		}
 		a, err := tx.Award(awardID)
 		if err != nil {
 			return err
@@ -66,9 +81,24 @@ func (s *Screening) Decide(ctx context.Context, awardID string, confirm bool, by
 		if a.State != models.StateHeld {
 			return fmt.Errorf("award %s is %s, not held for review: %w", a.ID, a.State, models.ErrConflict)
 		}
+		payee, err := boundPayee(tx, &a)
+		if err != nil {
+			return err
+		}
+		makers, err := tx.AwardMakers(&a)
+		if err != nil {
+			return err
+		}
+		if why := whyMaker(makers, payee, by); why != "" {
+			return fmt.Errorf("%s may not decide the hold on %s: %s: %w", by, a.ID, why, models.ErrInvalid)
+		}
 		sc, err := tx.LatestScreening(a.ID)
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
+		}
+		if sc.ID != 0 && sc.PayeeVersion != a.PayeeVersion {
+			return fmt.Errorf("award %s: the payee changed since screening %d (version %d, now %d); it is screened again at the next run: %w",
+				a.ID, sc.ID, sc.PayeeVersion, a.PayeeVersion, models.ErrConflict)
 		}
 		var res compliance.Result
 		if sc.Result != "" {
@@ -76,37 +106,161 @@ func (s *Screening) Decide(ctx context.Context, awardID string, confirm bool, by
 				return err
 			}
 		}
+		threshold := res.Threshold
+		if threshold <= 0 {
+			threshold = s.cfg.ReviewThreshold
+		}
+		mem, err := Remembered(tx, payee.Researcher)
+		if err != nil {
+			return err
+		}
+		var open []compliance.Match
+		juris := s.juris.Check(payee.Researcher, s.cfg.NowFunc().UTC())
+		twoReviewers := juris.Decision == models.DecisionReview
+		for _, m := range res.Matches {
+			if m.Score < threshold {
+				continue
+			}
+			open = append(open, m)
+			if m.Score >= s.cfg.TwoReviewerScore {
+				twoReviewers = true
+			}
+		}
+		if !confirm && len(mem.Confirmed) > 0 {
+			refs := make([]string, 0, len(mem.Confirmed))
+			for r := range mem.Confirmed {
+				refs = append(refs, fmt.Sprintf("%s %d", r.Source, r.ID))
+			}
+			sort.Strings(refs)
+			return fmt.Errorf("award %s: compliance confirmed payee %s as listed entry %s; a clear would contradict it: %w",
+				a.ID, a.ResearcherID, strings.Join(refs, ", "), models.ErrConflict)
+		}
+		var ids []string
+		for _, m := range open {
+			ids = append(ids, fmt.Sprintf("%s:%d", m.Source, m.ID))
+		}
+		data := map[string]string{"by": by, "matches": strings.Join(ids, ","), "screening_id": fmt.Sprint(sc.ID),
+			"list_sha256": sc.ListSHA256, "payee_version": fmt.Sprint(a.PayeeVersion)}
+		if !confirm && twoReviewers {
+			voters, err := clearVotes(tx, a.ID, sc.ID)
+			if err != nil {
+				return err
+			}
+			if slices.Contains(voters, models.NormalizeActor(by)) {
+				return fmt.Errorf("%s already cleared award %s: the next clear must come from another compliance reviewer: %w", by, a.ID, models.ErrConflict)
+			}
+			if len(voters)+1 < s.cfg.ReviewersRequired {
+				data["decision"] = clearVote
+				data["votes"] = fmt.Sprintf("%d of %d", len(voters)+1, s.cfg.ReviewersRequired)
+				_, _, err := tx.Append(ledger.Draft{
+					IdempotencyKey: fmt.Sprintf("award/%s/review/%d/clear-vote/%s", a.ID, sc.ID, models.NormalizeActor(by)),
+					Kind:           ledger.KindReviewDecision, AwardID: a.ID, Actor: by, EffectiveAt: tx.Now(), Data: data,
+				})
+				out = a
+				return err
+			}
+		}
 		decision := "cleared"
 		if confirm {
 			decision = "confirmed"
 		}
-		var ids []string
-		for _, m := range res.Matches {
-			if m.Score < s.cfg.ReviewThreshold {
-				continue
-			}
-			if err := tx.SaveDisposition(&store.Disposition{ResearcherID: a.ResearcherID, Source: m.Source, EntNum: m.ID,
+		ident := models.IdentityHash(payee.Researcher)
+		for _, m := range open {
+			if err := tx.SaveDisposition(&store.Disposition{ResearcherID: a.ResearcherID, IdentityHash: ident, Source: m.Source, EntNum: m.ID,
 				ContentHash: m.ContentHash, Decision: decision, DecidedBy: by, Reason: reason}); err != nil {
 				return err
 			}
-			ids = append(ids, fmt.Sprintf("%s:%d", m.Source, m.ID))
+		}
+		if !confirm && juris.Decision == models.DecisionReview {
+			k := compliance.JurisdictionKey(juris)
+			if err := tx.SaveDisposition(&store.Disposition{ResearcherID: a.ResearcherID, IdentityHash: ident, Source: k.Source,
+				ContentHash: k.ContentHash, Decision: decision, DecidedBy: by, Reason: reason}); err != nil {
+				return err
+			}
+			ids = append(ids, "jurisdiction:"+juris.RuleID)
+			data["matches"] = strings.Join(ids, ",")
+		}
+		data["decision"] = decision
+		if !confirm {
+			// The decision is the screening outcome for exactly this payee
+			// version, list and rules: sending checks it like any other.
+			v := Verdict{Verdict: compliance.Verdict{Decision: models.DecisionClear, Names: res, Jurisdiction: juris},
+				ListSHA256: sc.ListSHA256, PayeeVersion: a.PayeeVersion, RulesVersion: juris.Version}
+			if _, err := insertScreening(tx, &a, v, false); err != nil {
+				return err
+			}
 		}
 		d := ledger.Draft{
 			IdempotencyKey: fmt.Sprintf("award/%s/review/%d/%s", a.ID, sc.ID, decision),
-			Kind:           ledger.KindReviewDecision, Actor: by, EffectiveAt: tx.Now(),
-			Data: map[string]string{"decision": decision, "by": by, "matches": strings.Join(ids, ","),
-				"screening_id": fmt.Sprint(sc.ID), "list_sha256": sc.ListSHA256},
+			Kind:           ledger.KindReviewDecision, Actor: by, EffectiveAt: tx.Now(), Data: data,
 		}
-		if confirm {
-			d.Postings = ledger.BlockedPostings(&a)
-			err = tx.Transition(&a, models.StateBlocked, "compliance confirmed the match: "+reason, d, nil)
-		} else {
-			err = tx.Transition(&a, models.StateCleared, "cleared by compliance: "+reason, d, nil)
+		if !confirm {
+			err := tx.Transition(&a, models.StateCleared, "cleared by compliance: "+reason, d, nil)
+			out = a
+			return err
+		}
+		d.Postings = ledger.BlockedPostings(&a)
+		if err := tx.Transition(&a, models.StateBlocked, "compliance confirmed the match: "+reason, d, nil); err != nil {
+			return err
 		}
 		out = a
-		return err
+		return blockUnsent(tx, a.ResearcherID, by, "compliance confirmed a sanctions match of this payee on "+a.ID+": "+reason)
 	})
 	return out, err
+}
+
+// clearVote is the review decision of a first reviewer of a hold that
+// needs two.
+const clearVote = "clear vote"
+
+// clearVotes returns the normalised names of those who voted to clear the
+// award on screening scID.
+func clearVotes(tx *store.Tx, awardID string, scID int64) ([]string, error) {
+	es, err := tx.AwardEntries(awardID, ledger.KindReviewDecision)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range es {
+		if e.Data["decision"] == clearVote && e.Data["screening_id"] == fmt.Sprint(scID) {
+			out = append(out, models.NormalizeActor(e.Actor))
+		}
+	}
+	return out, nil
+}
+
+// whyMaker says why who may not decide about an award they helped make,
+// or "".
+func whyMaker(m store.Makers, p models.PayeeVersion, who string) string {
+	switch models.NormalizeActor(who) {
+	case models.NormalizeActor(m.ImportedBy):
+		return "imported the report"
+	case models.NormalizeActor(m.TriagedBy):
+		return "approved the report in triage"
+	case models.NormalizeActor(p.CreatedBy):
+		return "caused the payee version it is for"
+	}
+	return ""
+}
+
+// blockUnsent blocks every award of a researcher from which value has not
+// left: a confirmed match means nothing more is paid to them.
+func blockUnsent(tx *store.Tx, researcherID, by, reason string) error {
+	awards, err := tx.UnsentAwards(researcherID)
+	if err != nil {
+		return err
+	}
+	for i := range awards {
+		a := &awards[i]
+		if err := tx.Transition(a, models.StateBlocked, reason, ledger.Draft{
+			IdempotencyKey: fmt.Sprintf("award/%s/blocked-with-payee/%d", a.ID, a.Version),
+			Kind:           ledger.KindBlocked, Actor: by, EffectiveAt: tx.Now(),
+			Postings: ledger.BlockedPostings(a),
+		}, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RescreenReport says what a rescreen found.
@@ -141,11 +295,11 @@ func (r *Runner) Rescreen(ctx context.Context) (RescreenReport, error) {
 			if err != nil {
 				return err
 			}
-			rs, err := tx.Researcher(cur.ResearcherID)
+			p, err := boundPayee(tx, &cur)
 			if err != nil {
 				return err
 			}
-			v, err := r.screener.Screen(tx, names, list, rs)
+			v, err := r.screener.Screen(tx, names, list, p)
 			if err != nil {
 				return err
 			}

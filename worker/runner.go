@@ -79,8 +79,12 @@ func NewRunner(cfg Config, st *store.Store, d Decider, sc *Screening, snd *payou
 	if now == nil {
 		now = time.Now
 	}
-	return &Runner{cfg: cfg, store: st, decider: d, screener: sc, sender: snd, log: log,
+	r := &Runner{cfg: cfg, store: st, decider: d, screener: sc, sender: snd, log: log,
 		now: func() time.Time { return now().UTC() }}
+	if snd != nil {
+		snd.SetGate(r.Gate)
+	}
+	return r
 }
 
 // Result counts what one run did.
@@ -190,7 +194,7 @@ func (r *Runner) decide(ctx context.Context, res *Result) error {
 				}
 				for i := range d.Awards {
 					a := &d.Awards[i]
-					a.State, a.PolicyVersion = models.StatePending, d.PolicyVersion
+					a.State, a.PolicyVersion, a.PayeeVersion = models.StatePending, d.PolicyVersion, rep.PayeeVersion
 					data := map[string]string{"report_id": rep.ID, "kind": string(a.Kind), "policy_version": d.PolicyVersion,
 						"severity": string(rep.Severity), "category": string(rep.Category)}
 					if a.Kind == models.AwardMoney {
@@ -198,6 +202,10 @@ func (r *Runner) decide(ctx context.Context, res *Result) error {
 					}
 					if a.Description != "" {
 						data["description"] = a.Description
+					}
+					data["payee_version"] = fmt.Sprint(a.PayeeVersion)
+					if a.AbovePolicy {
+						data["above_policy"] = "true"
 					}
 					if err := tx.InsertAward(a, ledger.Draft{
 						IdempotencyKey: "award/" + a.ID + "/decided",
@@ -220,9 +228,57 @@ func (r *Runner) decide(ctx context.Context, res *Result) error {
 				res.ReportsRejected++
 			}
 			res.AwardsCreated += len(d.Awards)
+			if err := r.advise(ctx, d.Awards, res); err != nil {
+				return fmt.Errorf("screen %s at decision: %w", rep.ID, err)
+			}
 		}
 		if len(reps) < r.cfg.BatchSize {
 			return nil
 		}
 	}
+}
+
+// advise screens new awards' payee at decision time, before anyone is
+// asked to approve them. The screening is advisory: a blocked verdict
+// blocks the awards now (finance is not asked to approve what screening
+// will block); any other verdict is recorded for the approvers to see, and
+// the binding screening still happens right before value leaves. Without
+// a usable list it does nothing.
+func (r *Runner) advise(ctx context.Context, awards []models.Award, res *Result) error {
+	if len(awards) == 0 {
+		return nil
+	}
+	names, list, err := r.screener.Current(ctx)
+	if errors.Is(err, ErrListUnusable) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, a := range awards {
+		err := r.store.InTx(ctx, func(tx *store.Tx) error {
+			cur, err := tx.Award(a.ID)
+			if err != nil || cur.State != models.StatePending {
+				return err
+			}
+			p, err := boundPayee(tx, &cur)
+			if err != nil {
+				return err
+			}
+			v, err := r.screener.Screen(tx, names, list, p)
+			if err != nil {
+				return err
+			}
+			if v.Decision != models.DecisionBlocked {
+				_, err := insertScreening(tx, &cur, v, true)
+				return err
+			}
+			res.Blocked++
+			return recordScreening(tx, &cur, v, r.cfg.Actor)
+		})
+		if err != nil && !errors.Is(err, models.ErrConflict) {
+			return fmt.Errorf("award %s: %w", a.ID, err)
+		}
+	}
+	return nil
 }

@@ -40,7 +40,14 @@ type ScreeningConfig struct {
 	// ReviewThreshold: a match scoring at least this needs a person's
 	// decision (or a remembered one).
 	ReviewThreshold float64
-	NowFunc         func() time.Time
+	// TwoReviewerScore: clearing a match scoring at least this, or a
+	// jurisdiction hold, takes two distinct compliance reviewers
+	// (default compliance.DefaultTwoReviewerScore).
+	TwoReviewerScore float64
+	// ReviewersRequired is how many distinct reviewers such a hold needs
+	// (default 2).
+	ReviewersRequired int
+	NowFunc           func() time.Time
 }
 
 // Screening decides clear, review or blocked for a payee: jurisdiction
@@ -63,6 +70,12 @@ func NewScreening(cfg ScreeningConfig, st *store.Store, j JurisdictionChecker, b
 	}
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now
+	}
+	if cfg.TwoReviewerScore <= 0 {
+		cfg.TwoReviewerScore = compliance.DefaultTwoReviewerScore
+	}
+	if cfg.ReviewersRequired <= 0 {
+		cfg.ReviewersRequired = 2
 	}
 	return &Screening{cfg: cfg, store: st, juris: j, build: build}
 }
@@ -102,13 +115,13 @@ func (s *Screening) Current(ctx context.Context) (NameScreener, store.ListVersio
 	return sc, v, nil
 }
 
-// Verdict is the combined screening outcome for one payee.
+// Verdict is the one combined screening outcome (compliance.Combine) with
+// what it was for: the payee version, the list and the rules version.
 type Verdict struct {
-	Decision     models.ScreeningDecision
-	Reason       string
-	Result       compliance.Result
-	Jurisdiction compliance.JurisdictionResult
+	compliance.Verdict
 	ListSHA256   string
+	PayeeVersion int
+	RulesVersion string
 }
 
 // QueryFor builds the screening query of a researcher.
@@ -117,61 +130,53 @@ func QueryFor(r models.Researcher) compliance.Query {
 		PostalCode: r.PostalCode, DateOfBirth: r.DateOfBirth, Type: "individual"}
 }
 
-// Screen decides for one researcher, inside tx (for dispositions).
-func (s *Screening) Screen(tx *store.Tx, names NameScreener, list store.ListVersion, r models.Researcher) (Verdict, error) {
-	at := s.cfg.NowFunc().UTC()
-	v := Verdict{ListSHA256: list.SHA256}
-	v.Jurisdiction = s.juris.Check(r, at)
-	v.Result = names.Screen(QueryFor(r))
-	v.Result.ListVersion = list.SHA256
-	if v.Result.ScreenedAt.IsZero() {
-		v.Result.ScreenedAt = at
-	}
-	if v.Jurisdiction.Decision == models.DecisionBlocked {
-		v.Decision, v.Reason = models.DecisionBlocked, "sanctioned jurisdiction: "+v.Jurisdiction.Reason
-		return v, nil
-	}
-	disps, err := tx.Dispositions(r.ID)
+// RulesVersion is the version of the jurisdiction rules in force now.
+func (s *Screening) RulesVersion() string {
+	return s.juris.Check(models.Researcher{}, s.cfg.NowFunc().UTC()).Version
+}
+
+// Remembered reads compliance's remembered decisions about a payee
+// version: clearances of its screened identity, and every confirmed entry
+// of the researcher.
+func Remembered(tx *store.Tx, p models.Researcher) (compliance.Remembered, error) {
+	disps, err := tx.Dispositions(p.ID)
 	if err != nil {
-		return v, err
+		return compliance.Remembered{}, err
 	}
-	type key struct {
-		src  string
-		id   int
-		hash string
-	}
-	decided := map[key]string{}
+	mem := compliance.Remembered{Cleared: map[compliance.EntryKey]bool{}, Confirmed: map[compliance.EntryRef]bool{}}
+	ident := models.IdentityHash(p)
 	for _, d := range disps {
-		decided[key{d.Source, d.EntNum, d.ContentHash}] = d.Decision
-	}
-	var open, cleared []string
-	for _, m := range v.Result.Matches {
-		if m.Score < s.cfg.ReviewThreshold {
-			continue
-		}
-		label := fmt.Sprintf("%s %d %s (%.2f)", m.Source, m.ID, m.Name, m.Score)
-		switch decided[key{m.Source, m.ID, m.ContentHash}] {
+		switch d.Decision {
 		case "confirmed":
-			v.Decision, v.Reason = models.DecisionBlocked, "compliance confirmed the match with "+label
-			return v, nil
+			mem.Confirmed[compliance.EntryRef{Source: d.Source, ID: d.EntNum}] = true
 		case "cleared":
-			cleared = append(cleared, label)
-		default:
-			open = append(open, label)
+			if d.IdentityHash == ident {
+				mem.Cleared[compliance.EntryKey{Source: d.Source, ID: d.EntNum, ContentHash: d.ContentHash}] = true
+			}
 		}
 	}
-	switch {
-	case len(open) > 0:
-		v.Decision, v.Reason = models.DecisionReview, "possible sanctions match: "+strings.Join(open, "; ")
-	case v.Jurisdiction.Decision == models.DecisionReview:
-		v.Decision, v.Reason = models.DecisionReview, "jurisdiction needs review: "+v.Jurisdiction.Reason
-	default:
-		v.Decision = models.DecisionClear
-		if len(cleared) > 0 {
-			v.Reason = "matches cleared earlier by compliance: " + strings.Join(cleared, "; ")
-		}
+	return mem, nil
+}
+
+// Screen decides for one payee version, inside tx (for remembered
+// decisions).
+func (s *Screening) Screen(tx *store.Tx, names NameScreener, list store.ListVersion, p models.PayeeVersion) (Verdict, error) {
+	at := s.cfg.NowFunc().UTC()
+	j := s.juris.Check(p.Researcher, at)
+	res := names.Screen(QueryFor(p.Researcher))
+	res.ListVersion = list.SHA256
+	if res.ScreenedAt.IsZero() {
+		res.ScreenedAt = at
 	}
-	return v, nil
+	if res.Threshold == 0 {
+		res.Threshold = s.cfg.ReviewThreshold
+	}
+	mem, err := Remembered(tx, p.Researcher)
+	if err != nil {
+		return Verdict{}, err
+	}
+	return Verdict{Verdict: compliance.Combine(j, res, mem, s.cfg.TwoReviewerScore), ListSHA256: list.SHA256,
+		PayeeVersion: p.Version, RulesVersion: j.Version}, nil
 }
 
 // screen moves every award ready to screen to cleared, held or blocked.
@@ -190,11 +195,11 @@ func (r *Runner) screen(ctx context.Context, res *Result) error {
 			if err != nil || cur.State != models.StateReadyToScreen {
 				return err
 			}
-			rs, err := tx.Researcher(cur.ResearcherID)
+			p, err := boundPayee(tx, &cur)
 			if err != nil {
 				return err
 			}
-			v, err := r.screener.Screen(tx, names, list, rs)
+			v, err := r.screener.Screen(tx, names, list, p)
 			if err != nil {
 				return err
 			}
@@ -219,27 +224,49 @@ func (r *Runner) screen(ctx context.Context, res *Result) error {
 	return nil
 }
 
+// insertScreening stores a verdict for an award.
+func insertScreening(tx *store.Tx, a *models.Award, v Verdict, advisory bool) (store.Screening, error) {
+	body, err := json.Marshal(v.Names)
+	if err != nil {
+		return store.Screening{}, err
+	}
+	sc := store.Screening{AwardID: a.ID, ResearcherID: a.ResearcherID, ListSHA256: v.ListSHA256,
+		Decision: string(v.Decision), Score: v.Names.Score, Result: string(body),
+		PayeeVersion: v.PayeeVersion, RulesVersion: v.RulesVersion, Advisory: advisory}
+	return sc, tx.InsertScreening(&sc)
+}
+
+// boundPayee returns the payee version an award is for.
+func boundPayee(tx *store.Tx, a *models.Award) (models.PayeeVersion, error) {
+	vs, err := tx.PayeeVersions(a.ResearcherID)
+	if err != nil {
+		return models.PayeeVersion{}, err
+	}
+	for _, v := range vs {
+		if v.Version == a.PayeeVersion {
+			return v, nil
+		}
+	}
+	return models.PayeeVersion{}, fmt.Errorf("award %s: payee %s has no version %d: %w", a.ID, a.ResearcherID, a.PayeeVersion, models.ErrNotFound)
+}
+
 // recordScreening stores a verdict and moves the award accordingly; an
 // award already cleared that screens clear again stays as it is, with the
 // screening recorded in the ledger.
 func recordScreening(tx *store.Tx, a *models.Award, v Verdict, actor string) error {
-	body, err := json.Marshal(v.Result)
+	sc, err := insertScreening(tx, a, v, false)
 	if err != nil {
 		return err
 	}
-	sc := store.Screening{AwardID: a.ID, ResearcherID: a.ResearcherID, ListSHA256: v.ListSHA256,
-		Decision: string(v.Decision), Score: v.Result.Score, Result: string(body)}
-	if err := tx.InsertScreening(&sc); err != nil {
-		return err
-	}
-	ids := make([]string, 0, len(v.Result.Matches))
-	for _, m := range v.Result.Matches {
+	ids := make([]string, 0, len(v.Names.Matches))
+	for _, m := range v.Names.Matches {
 		ids = append(ids, fmt.Sprintf("%s:%d:%.3f", m.Source, m.ID, m.Score))
 	}
 	sort.Strings(ids)
 	data := map[string]string{"decision": string(v.Decision), "list_sha256": v.ListSHA256,
-		"score": fmt.Sprintf("%.4f", v.Result.Score), "matches": strings.Join(ids, ","),
-		"algorithm": v.Result.Algorithm, "screening_id": fmt.Sprint(sc.ID),
+		"score": fmt.Sprintf("%.4f", v.Names.Score), "matches": strings.Join(ids, ","),
+		"algorithm": v.Names.Algorithm, "screening_id": fmt.Sprint(sc.ID),
+		"payee_version": fmt.Sprint(v.PayeeVersion), "rules_version": v.RulesVersion,
 		"jurisdiction": string(v.Jurisdiction.Decision), "jurisdiction_rule": v.Jurisdiction.RuleID,
 		"jurisdiction_version": v.Jurisdiction.Version}
 	key := fmt.Sprintf("award/%s/screened/%d", a.ID, sc.ID)

@@ -88,18 +88,19 @@ func (r *Runner) send(ctx context.Context, res *Result, newSends bool) error {
 	if err != nil {
 		return err
 	}
-	// Right before value leaves, every award must have been screened
-	// against the list in use (one query for all of them).
+	// Right before value leaves, every award's latest screening must be
+	// clear for exactly its payee version, the list in use and the rules
+	// in force; otherwise it is screened again now (one query for all).
 	_, list, err := r.screener.Current(ctx)
 	if err != nil {
 		return err
 	}
-	currentList := list.SHA256
+	rules := r.screener.RulesVersion()
 	ids := make([]string, len(awards))
 	for i, a := range awards {
 		ids[i] = a.ID
 	}
-	screenedWith, err := r.store.ScreenedLists(ctx, ids)
+	latest, err := r.store.LatestBindingScreenings(ctx, ids)
 	if err != nil {
 		return err
 	}
@@ -107,13 +108,13 @@ func (r *Runner) send(ctx context.Context, res *Result, newSends bool) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if a.Kind != models.AwardOther && screenedWith[a.ID] != currentList {
+		if a.Kind != models.AwardOther && !screeningBinds(latest[a.ID], a, list.SHA256, rules) {
 			ok, err := r.screenAgainstCurrent(ctx, a)
 			if err != nil {
 				return err
 			}
 			if !ok {
-				continue // held or blocked by the current list
+				continue // held or blocked now
 			}
 		}
 		switch a.Kind {
@@ -351,10 +352,19 @@ func (r *Runner) dryRun(ctx context.Context, res Result) (Result, error) {
 	return res, nil
 }
 
-// screenAgainstCurrent screens a cleared award again when it was screened
-// under an older list (a compliance decision, a retry, a list loaded by
-// another process). It reports whether the award may go on; otherwise it
-// is now held or blocked.
+// screeningBinds reports whether a screening clears award a for sending:
+// clear, and for exactly the award's payee version, the list and the
+// rules version.
+func screeningBinds(sc store.Screening, a models.Award, list, rules string) bool {
+	return sc.ID != 0 && !sc.Advisory && sc.Decision == string(models.DecisionClear) &&
+		sc.PayeeVersion == a.PayeeVersion && sc.ListSHA256 == list && sc.RulesVersion == rules
+}
+
+// screenAgainstCurrent screens a cleared award again when its latest
+// screening is not for its payee version, the current list and the
+// current rules (a payee change, a compliance decision, a retry, a list
+// loaded by another process). It reports whether the award may go on;
+// otherwise it is now held or blocked.
 func (r *Runner) screenAgainstCurrent(ctx context.Context, a models.Award) (bool, error) {
 	names, list, err := r.screener.Current(ctx)
 	if err != nil {
@@ -366,11 +376,11 @@ func (r *Runner) screenAgainstCurrent(ctx context.Context, a models.Award) (bool
 		if err != nil || cur.State != models.StateCleared {
 			return err
 		}
-		rs, err := tx.Researcher(cur.ResearcherID)
+		p, err := boundPayee(tx, &cur)
 		if err != nil {
 			return err
 		}
-		v, err := r.screener.Screen(tx, names, list, rs)
+		v, err := r.screener.Screen(tx, names, list, p)
 		if err != nil {
 			return err
 		}
@@ -378,4 +388,46 @@ func (r *Runner) screenAgainstCurrent(ctx context.Context, a models.Award) (bool
 		return recordScreening(tx, &cur, v, r.cfg.Actor)
 	})
 	return ok, err
+}
+
+// Gate is the last check before value leaves. The sender runs it inside
+// the transaction that writes a send attempt ahead or grants a pass, so
+// nothing can change between the check and the write: the award is for
+// the payee version in force and no payee change is pending; its latest
+// screening is clear for exactly that version, the current list and the
+// rules in force; and its approvals count for exactly its content. It
+// returns an error wrapping models.ErrConflict naming what failed.
+func (r *Runner) Gate(tx *store.Tx, a *models.Award) error {
+	ps, err := tx.Payee(a.ResearcherID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ps.Pending != nil:
+		return fmt.Errorf("award %s: payee change to version %d awaits approval: %w", a.ID, ps.Pending.Version, models.ErrInvalid)
+	case a.PayeeVersion != ps.Active.Version:
+		return fmt.Errorf("award %s is for payee version %d, not the version in force (%d): %w", a.ID, a.PayeeVersion, ps.Active.Version, models.ErrInvalid)
+	}
+	if a.Kind != models.AwardOther {
+		list, err := tx.CurrentList()
+		if err != nil {
+			return fmt.Errorf("award %s: %w: %w", a.ID, ErrListUnusable, models.ErrInvalid)
+		}
+		sc, err := tx.LatestBindingScreening(a.ID)
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		if !screeningBinds(sc, *a, list.SHA256, r.screener.RulesVersion()) {
+			return fmt.Errorf("award %s: no clear screening for payee version %d, list %.12s and rules %s: %w",
+				a.ID, a.PayeeVersion, list.SHA256, r.screener.RulesVersion(), models.ErrInvalid)
+		}
+	}
+	st, err := CheckApproval(tx, r.cfg.Approval, r.cfg.Actor, a)
+	if err != nil {
+		return err
+	}
+	if !st.Ready() {
+		return fmt.Errorf("award %s: %s: %w", a.ID, st.Why, models.ErrInvalid)
+	}
+	return nil
 }
