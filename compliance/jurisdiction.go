@@ -39,14 +39,23 @@ type Jurisdictions struct {
 }
 
 // JurisdictionRule is one rule: a country, optionally narrowed to regions
-// and to covered cities and postal codes within them.
+// and to covered cities and postal codes within them. A rule with a Place
+// also recognises that place by evidence outside its regions: the codes
+// another country uses for it (Claims), its cities (Cities, ReviewCities)
+// and its postal codes (PostalPrefixes). Any one piece of evidence is
+// enough, whatever region the subject gave.
 type JurisdictionRule struct {
 	ID      string // stable, recorded in every result
 	Name    string // for people
 	Country string // ISO 3166-1 alpha-2
+	// Place is the short name reasons use for the rule's area ("Crimea").
+	Place string
 	// Regions narrows the rule to these ISO 3166-2 codes; empty means the
 	// whole country.
 	Regions []string
+	// Claims are codes other countries use for the rule's regions; a
+	// subject of the rule's country or of a claimant there is in the area.
+	Claims []JurisdictionClaim
 	// RegionUnknown makes the rule apply only when the subject has no
 	// region (a Ukrainian payee whose region is unknown).
 	RegionUnknown bool
@@ -56,6 +65,16 @@ type JurisdictionRule struct {
 	// (or the rule does not apply when Otherwise is empty).
 	CoveredCities         []string
 	CoveredPostalPrefixes []string
+	// Cities are the area's cities and towns, in any region: with the
+	// rule's country or a claimant they give Decision, with any other
+	// country review.
+	Cities []string
+	// ReviewCities are names the area shares with places elsewhere: on
+	// their own they give review.
+	ReviewCities []string
+	// PostalPrefixes are the area's postal codes, in any region, each set
+	// evidence only for the country that issued it.
+	PostalPrefixes []JurisdictionPostal
 	// Decision is blocked or review.
 	Decision models.ScreeningDecision
 	// Otherwise is the decision for a subject in the rule's regions but
@@ -70,7 +89,25 @@ type JurisdictionRule struct {
 	Reason  string
 	Sources []string
 
-	cities map[string]bool // normalised CoveredCities
+	coveredSet map[string]bool // normalised CoveredCities
+	citySet    map[string]bool // normalised Cities
+	reviewSet  map[string]bool // normalised ReviewCities
+}
+
+// JurisdictionClaim is how another country codes a rule's regions, such
+// as Russia's RU-CR for Crimea (not an ISO 3166-2 code).
+type JurisdictionClaim struct {
+	Country  string   // the claiming country, ISO 3166-1 alpha-2
+	Claimant string   // its name for people ("Russia")
+	Regions  []string // the codes it uses, each starting with Country
+}
+
+// JurisdictionPostal is the postal codes one country issues for a rule's
+// area.
+type JurisdictionPostal struct {
+	Country  string   // the issuing country, ISO 3166-1 alpha-2
+	Prefixes []string // a code starting with one of these is in the area
+	Note     string   // for people, e.g. "Ukrainian 95–98"
 }
 
 // InEffect reports whether the rule applies at t.
@@ -85,7 +122,7 @@ func (r *JurisdictionRule) covered() bool {
 // JurisdictionSubject is where a payee lives, as they told us.
 type JurisdictionSubject struct {
 	Country    string // ISO 3166-1 alpha-2
-	Region     string // ISO 3166-2, optional
+	Region     string // ISO 3166-2 or a claim code such as RU-CR, optional
 	City       string // optional, any common spelling
 	PostalCode string // optional
 }
@@ -120,72 +157,165 @@ func (j *Jurisdictions) YAML() []byte { return bytes.Clone(j.raw) }
 // or "м."/"г." prefixes, in Latin or Cyrillic spellings listed in the
 // rules, and postal codes without spaces.
 //
-// The most severe matching rule decides (blocked over review); when none
-// matches the result is clear with an empty RuleID. It fails closed: a
-// subject without a country, with a country that is not a two-letter code,
-// with a region of another country (RU and UA-43), or a zero time gets
-// review.
+// Every address field is evidence. Where the fields disagree the stricter
+// place decides: a Crimean city or postal code blocks even with another
+// region given. The most severe matching rule decides (blocked over
+// review); when none matches the result is clear with an empty RuleID. It
+// fails closed: a subject without a country, with a country that is not a
+// two-letter code, or a zero time gets review, and so does a region of
+// another country (US and UA-43) unless a rule decides on other evidence.
 func (j *Jurisdictions) Evaluate(s JurisdictionSubject, at time.Time) JurisdictionResult {
 	res := JurisdictionResult{Decision: models.DecisionClear, Version: j.Version,
 		Reason: "no jurisdiction rule applies"}
-	country := strings.ToUpper(strings.TrimSpace(s.Country))
-	region := strings.ToUpper(strings.TrimSpace(s.Region))
-	if region != "" && !strings.Contains(region, "-") && country != "" {
-		region = country + "-" + region
+	p := jurisPlace{
+		country: strings.ToUpper(strings.TrimSpace(s.Country)),
+		region:  strings.ToUpper(strings.TrimSpace(s.Region)),
+		city:    normalizeJurisdictionCity(s.City),
+		rawCity: strings.Join(strings.Fields(s.City), " "),
+		postal:  strings.ToUpper(strings.Join(strings.Fields(s.PostalCode), "")),
 	}
-	city := normalizeJurisdictionCity(s.City)
-	postal := strings.ToUpper(strings.Join(strings.Fields(s.PostalCode), ""))
+	if p.region != "" && !strings.Contains(p.region, "-") && p.country != "" {
+		p.region = p.country + "-" + p.region
+	}
 	if at.IsZero() {
 		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleNoTime, "no evaluation time given"
 		return res
 	}
 	switch {
-	case country == "":
+	case p.country == "":
 		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleCountryUnknown,
 			"country of residence unknown: a person must check it against the sanctioned jurisdictions"
 		return res
-	case !jurisCountryPattern.MatchString(country):
+	case !jurisCountryPattern.MatchString(p.country):
 		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleCountryInvalid,
 			fmt.Sprintf("country %q is not an ISO 3166-1 alpha-2 code: a person must check it", strings.TrimSpace(s.Country))
 		return res
-	case region != "" && !strings.HasPrefix(region, country+"-"):
+	case p.region != "" && !strings.HasPrefix(p.region, p.country+"-"):
+		// Not final: a rule may still block on the region, city or postal code.
 		res.Decision, res.RuleID, res.Reason = models.DecisionReview, RuleRegionMismatch,
-			fmt.Sprintf("region %s does not belong to country %s: a person must check the address", region, country)
-		return res
+			fmt.Sprintf("region %s does not belong to country %s: a person must check the address", p.region, p.country)
 	}
 	for i := range j.Rules {
 		r := &j.Rules[i]
-		if r.Country != country || !r.InEffect(at) {
+		if !r.InEffect(at) {
 			continue
 		}
-		switch {
-		case r.RegionUnknown:
-			if region != "" {
-				continue
-			}
-		case len(r.Regions) > 0:
-			if !ruleListHas(r.Regions, region) {
-				continue
-			}
-		}
-		decision, reason := r.Decision, r.Reason
-		if r.covered() {
-			switch {
-			case city != "" && r.cities[city]:
-				reason = fmt.Sprintf("%s (city %q is in the covered area)", reason, strings.TrimSpace(s.City))
-			case postal != "" && jurisHasPrefix(postal, r.CoveredPostalPrefixes):
-				reason = fmt.Sprintf("%s (postal code %s is in the covered area)", reason, postal)
-			case r.Otherwise != "":
-				decision, reason = r.Otherwise, r.OtherwiseReason
-			default:
-				continue
-			}
-		}
-		if decisionRank(decision) > decisionRank(res.Decision) {
+		decision, reason, ok := r.evaluate(p)
+		// A rule's review names its evidence, so it replaces the mismatch.
+		replaces := res.RuleID == RuleRegionMismatch && decision == models.DecisionReview
+		if ok && (decisionRank(decision) > decisionRank(res.Decision) || replaces) {
 			res.Decision, res.Reason, res.RuleID = decision, reason, r.ID
 		}
 	}
 	return res
+}
+
+// jurisPlace is a normalised JurisdictionSubject.
+type jurisPlace struct {
+	country, region, city, postal string
+	rawCity                       string // as given, for reasons
+}
+
+// evaluate returns the rule's decision for p and why, or ok false when
+// the rule does not apply. Of several outcomes the most severe wins.
+func (r *JurisdictionRule) evaluate(p jurisPlace) (decision models.ScreeningDecision, reason string, ok bool) {
+	consider := func(d models.ScreeningDecision, why string) {
+		if !ok || decisionRank(d) > decisionRank(decision) {
+			decision, reason, ok = d, why, true
+		}
+	}
+	claim := r.claimOf(p.region)
+	countryOK := p.country == r.Country || r.claimant(p.country)
+	var inRegion bool
+	switch {
+	case r.RegionUnknown:
+		inRegion = p.country == r.Country && p.region == ""
+	case len(r.Regions) > 0:
+		inRegion = countryOK && (ruleListHas(r.Regions, p.region) || claim != nil)
+	default:
+		inRegion = p.country == r.Country
+	}
+	// evidence places p in the area; doubt says the name alone is not enough.
+	var evidence, doubt []string
+	if inRegion {
+		switch {
+		case r.covered():
+			switch {
+			case p.city != "" && r.coveredSet[p.city]:
+				consider(r.Decision, fmt.Sprintf("%s (city %q is in the covered area)", r.Reason, p.rawCity))
+			case p.postal != "" && jurisHasPrefix(p.postal, r.CoveredPostalPrefixes):
+				consider(r.Decision, fmt.Sprintf("%s (postal code %s is in the covered area)", r.Reason, p.postal))
+			case r.Otherwise != "":
+				consider(r.Otherwise, r.OtherwiseReason)
+			}
+		case r.Place != "" && len(r.Regions) > 0:
+			if claim != nil {
+				evidence = append(evidence, fmt.Sprintf("region %s is %s's claim to %s", p.region, claim.Claimant, r.Place))
+			} else {
+				evidence = append(evidence, fmt.Sprintf("region %s is %s", p.region, r.Place))
+			}
+		default:
+			consider(r.Decision, r.Reason)
+		}
+	}
+	if p.city != "" && r.citySet[p.city] {
+		if countryOK {
+			evidence = append(evidence, fmt.Sprintf("city %s is in %s", p.rawCity, r.Place))
+		} else {
+			doubt = append(doubt, fmt.Sprintf("city %s is in %s but the country given is %s", p.rawCity, r.Place, p.country))
+		}
+	}
+	if p.city != "" && r.reviewSet[p.city] {
+		doubt = append(doubt, fmt.Sprintf("city %s is the name of a town in %s and of places elsewhere", p.rawCity, r.Place))
+	}
+	if pp := r.postalOf(p.country, p.postal); pp != nil {
+		evidence = append(evidence, fmt.Sprintf("postal code %s is in %s (%s)", p.postal, r.Place, pp.Note))
+	}
+	if len(evidence) > 0 {
+		why := strings.Join(evidence, " and ")
+		if p.region != "" && !inRegion {
+			why += ", although the region given is " + p.region
+		}
+		consider(r.Decision, why+": "+r.Reason)
+	}
+	if len(doubt) > 0 {
+		consider(models.DecisionReview, strings.Join(doubt, " and ")+": a person must check the address ("+r.Reason+")")
+	}
+	return decision, reason, ok
+}
+
+// claimOf returns the claim that codes region, or nil.
+func (r *JurisdictionRule) claimOf(region string) *JurisdictionClaim {
+	for i := range r.Claims {
+		if ruleListHas(r.Claims[i].Regions, region) {
+			return &r.Claims[i]
+		}
+	}
+	return nil
+}
+
+// claimant reports whether country claims the rule's regions.
+func (r *JurisdictionRule) claimant(country string) bool {
+	for _, c := range r.Claims {
+		if c.Country == country {
+			return true
+		}
+	}
+	return false
+}
+
+// postalOf returns the postal codes country issues for the area if postal
+// is one of them, or nil.
+func (r *JurisdictionRule) postalOf(country, postal string) *JurisdictionPostal {
+	if postal == "" {
+		return nil
+	}
+	for i := range r.PostalPrefixes {
+		if pp := &r.PostalPrefixes[i]; pp.Country == country && jurisHasPrefix(postal, pp.Prefixes) {
+			return pp
+		}
+	}
+	return nil
 }
 
 // Check evaluates a researcher's residence at at.
@@ -295,7 +425,8 @@ func loadJurisdictionRules(n *yaml.Node, e *yamlErrors) []JurisdictionRule {
 		var r JurisdictionRule
 		have := map[string]*yaml.Node{}
 		for _, f := range mappingFields(rn, path, e, "id", "name", "country", "regions", "region_unknown",
-			"covered", "decision", "otherwise", "otherwise_reason", "effective_from", "effective_to", "reason", "sources") {
+			"covered", "decision", "otherwise", "otherwise_reason", "effective_from", "effective_to", "reason", "sources",
+			"place", "claims", "cities", "review_cities", "postal_prefixes") {
 			have[f.key] = f.value
 			p := path + "." + f.key
 			switch f.key {
@@ -319,6 +450,16 @@ func loadJurisdictionRules(n *yaml.Node, e *yamlErrors) []JurisdictionRule {
 				r.Regions = yamlStringList(f.value, p, e)
 			case "region_unknown":
 				r.RegionUnknown = yamlBool(f.value, p, e)
+			case "place":
+				r.Place = yamlString(f.value, p, e)
+			case "claims":
+				r.Claims = loadJurisdictionClaims(f.value, p, e)
+			case "cities":
+				r.Cities = yamlStringList(f.value, p, e)
+			case "review_cities":
+				r.ReviewCities = yamlStringList(f.value, p, e)
+			case "postal_prefixes":
+				r.PostalPrefixes = loadJurisdictionPostal(f.value, p, e)
 			case "covered":
 				for _, cf := range mappingFields(f.value, p, e, "cities", "postal_prefixes") {
 					switch cf.key {
@@ -326,11 +467,7 @@ func loadJurisdictionRules(n *yaml.Node, e *yamlErrors) []JurisdictionRule {
 						r.CoveredCities = yamlStringList(cf.value, p+".cities", e)
 					case "postal_prefixes":
 						r.CoveredPostalPrefixes = yamlStringList(cf.value, p+".postal_prefixes", e)
-						for _, pp := range r.CoveredPostalPrefixes {
-							if !jurisPostalPattern.MatchString(pp) {
-								e.add(cf.value, p+".postal_prefixes", "%q must be upper-case letters and digits", pp)
-							}
-						}
+						checkPostalPrefixes(cf.value, p+".postal_prefixes", r.CoveredPostalPrefixes, e)
 					}
 				}
 			case "decision":
@@ -380,13 +517,159 @@ func loadJurisdictionRules(n *yaml.Node, e *yamlErrors) []JurisdictionRule {
 		if !r.EffectiveTo.IsZero() && !r.EffectiveTo.After(r.EffectiveFrom) {
 			e.add(have["effective_to"], path+".effective_to", "must be after effective_from")
 		}
-		r.cities = map[string]bool{}
-		for _, c := range r.CoveredCities {
-			r.cities[normalizeJurisdictionCity(c)] = true
+		checkJurisdictionPlace(&r, rn, path, have, e)
+		r.coveredSet = citySet(r.CoveredCities)
+		r.citySet = citySet(r.Cities)
+		r.reviewSet = citySet(r.ReviewCities)
+		for c := range r.reviewSet {
+			if r.citySet[c] {
+				e.add(have["review_cities"], path+".review_cities", "%q is also in cities", c)
+			}
 		}
 		rules = append(rules, r)
 	}
 	return rules
+}
+
+// checkJurisdictionPlace checks the evidence fields of r: they need a
+// place, claims need regions and name codes of another country, and
+// postal codes belong to the rule's country or a claimant.
+func checkJurisdictionPlace(r *JurisdictionRule, rn *yaml.Node, path string, have map[string]*yaml.Node, e *yamlErrors) {
+	uses := have["claims"] != nil || have["cities"] != nil || have["review_cities"] != nil || have["postal_prefixes"] != nil
+	if uses && r.Place == "" {
+		e.add(rn, path+".place", "required with claims, cities, review_cities or postal_prefixes")
+	}
+	if uses && r.RegionUnknown {
+		e.add(have["region_unknown"], path+".region_unknown", "cannot be combined with claims, cities, review_cities or postal_prefixes")
+	}
+	if have["claims"] != nil && len(r.Regions) == 0 {
+		e.add(have["claims"], path+".claims", "needs regions")
+	}
+	for _, c := range r.Claims {
+		if c.Country == r.Country {
+			e.add(have["claims"], path+".claims", "%s is the rule's own country; claims are another country's codes", c.Country)
+		}
+		for _, reg := range c.Regions {
+			if ruleListHas(r.Regions, reg) {
+				e.add(have["claims"], path+".claims", "%q is also in regions", reg)
+			}
+		}
+	}
+	for _, pp := range r.PostalPrefixes {
+		if pp.Country != "" && pp.Country != r.Country && !r.claimant(pp.Country) {
+			e.add(have["postal_prefixes"], path+".postal_prefixes", "%s is neither the rule's country nor a claimant", pp.Country)
+		}
+	}
+}
+
+func loadJurisdictionClaims(n *yaml.Node, path string, e *yamlErrors) []JurisdictionClaim {
+	if n.Kind != yaml.SequenceNode {
+		e.add(n, path, "must be a list")
+		return nil
+	}
+	var out []JurisdictionClaim
+	for i, cn := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		var c JurisdictionClaim
+		have := map[string]bool{}
+		for _, f := range mappingFields(cn, p, e, "country", "claimant", "regions") {
+			have[f.key] = true
+			switch f.key {
+			case "country":
+				c.Country = yamlCountry(f.value, p+".country", e)
+			case "claimant":
+				c.Claimant = yamlString(f.value, p+".claimant", e)
+			case "regions":
+				c.Regions = yamlStringList(f.value, p+".regions", e)
+				for _, reg := range c.Regions {
+					if !jurisRegionPattern.MatchString(reg) {
+						e.add(f.value, p+".regions", "%q must be an upper-case code such as RU-CR", reg)
+					}
+				}
+			}
+		}
+		if resolveAlias(cn).Kind != yaml.MappingNode {
+			continue
+		}
+		for _, k := range []string{"country", "claimant", "regions"} {
+			if !have[k] {
+				e.add(cn, p+"."+k, "required")
+			}
+		}
+		for _, reg := range c.Regions {
+			if c.Country != "" && !strings.HasPrefix(reg, c.Country+"-") {
+				e.add(cn, p+".regions", "%q does not start with %s-", reg, c.Country)
+			}
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func loadJurisdictionPostal(n *yaml.Node, path string, e *yamlErrors) []JurisdictionPostal {
+	if n.Kind != yaml.SequenceNode {
+		e.add(n, path, "must be a list")
+		return nil
+	}
+	var out []JurisdictionPostal
+	seen := map[string]bool{}
+	for i, pn := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		var pp JurisdictionPostal
+		have := map[string]bool{}
+		for _, f := range mappingFields(pn, p, e, "country", "prefixes", "note") {
+			have[f.key] = true
+			switch f.key {
+			case "country":
+				pp.Country = yamlCountry(f.value, p+".country", e)
+				if seen[pp.Country] {
+					e.add(f.value, p+".country", "%s is listed twice", pp.Country)
+				}
+				seen[pp.Country] = true
+			case "prefixes":
+				pp.Prefixes = yamlStringList(f.value, p+".prefixes", e)
+				checkPostalPrefixes(f.value, p+".prefixes", pp.Prefixes, e)
+			case "note":
+				pp.Note = yamlString(f.value, p+".note", e)
+			}
+		}
+		if resolveAlias(pn).Kind != yaml.MappingNode {
+			continue
+		}
+		for _, k := range []string{"country", "prefixes", "note"} {
+			if !have[k] {
+				e.add(pn, p+"."+k, "required")
+			}
+		}
+		out = append(out, pp)
+	}
+	return out
+}
+
+func yamlCountry(n *yaml.Node, path string, e *yamlErrors) string {
+	c := yamlString(n, path, e)
+	if !jurisCountryPattern.MatchString(c) {
+		e.add(n, path, "%q must be an upper-case ISO 3166-1 alpha-2 code", c)
+	}
+	return c
+}
+
+func checkPostalPrefixes(n *yaml.Node, path string, prefixes []string, e *yamlErrors) {
+	for _, pp := range prefixes {
+		if !jurisPostalPattern.MatchString(pp) {
+			e.add(n, path, "%q must be upper-case letters and digits", pp)
+		}
+	}
+}
+
+func citySet(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, c := range names {
+		if n := normalizeJurisdictionCity(c); n != "" {
+			m[n] = true
+		}
+	}
+	return m
 }
 
 // DefaultJurisdictions returns the embedded jurisdiction rules
@@ -440,12 +723,23 @@ func (j *Jurisdictions) Render(w io.Writer) error {
 		case len(r.Regions) > 0:
 			where = strings.Join(r.Regions, ",")
 		}
+		for _, c := range r.Claims {
+			where += "," + strings.Join(c.Regions, ",")
+		}
 		decision := string(r.Decision)
 		if r.covered() {
 			decision = fmt.Sprintf("%s in listed places (%d city spellings, %d postal prefixes)", r.Decision, len(r.CoveredCities), len(r.CoveredPostalPrefixes))
 			if r.Otherwise != "" {
 				decision += ", else " + string(r.Otherwise)
 			}
+		}
+		if len(r.Cities)+len(r.ReviewCities)+len(r.PostalPrefixes) > 0 {
+			var postal []string
+			for _, pp := range r.PostalPrefixes {
+				postal = append(postal, pp.Country+" "+strings.Join(pp.Prefixes, ","))
+			}
+			decision += fmt.Sprintf("; also anywhere by %d city spellings (%d review only), postal %s",
+				len(r.Cities)+len(r.ReviewCities), len(r.ReviewCities), cmp.Or(strings.Join(postal, "; "), "-"))
 		}
 		to := "-"
 		if !r.EffectiveTo.IsZero() {

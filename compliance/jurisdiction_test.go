@@ -32,7 +32,7 @@ func day(s string) time.Time {
 	return t
 }
 
-func TestEvaluate(t *testing.T) {
+func TestJurisdictionsEvaluate(t *testing.T) {
 	j := defaultJurisdictions(t)
 	now := day("2026-09-01")
 	tests := []struct {
@@ -79,11 +79,14 @@ func TestEvaluate(t *testing.T) {
 		{name: "Sievierodonetsk is review", s: JurisdictionSubject{Country: "UA", Region: "UA-09", City: "Sievierodonetsk"}, want: models.DecisionReview, wantRule: "ua-lnr"},
 		{name: "Luhansk postal alone is review", s: JurisdictionSubject{Country: "UA", Region: "UA-09", PostalCode: "91480"}, want: models.DecisionReview, wantRule: "ua-lnr"},
 		{name: "Donetsk city in the Luhansk region is review", s: JurisdictionSubject{Country: "UA", Region: "UA-09", City: "Donetsk"}, want: models.DecisionReview, wantRule: "ua-lnr"},
-		{name: "Russia, Simferopol", s: JurisdictionSubject{Country: "RU", City: "Симферополь"}, want: models.DecisionReview, wantRule: "ru-claimed-ukrainian-city"},
+		{name: "Russia, Simferopol", s: JurisdictionSubject{Country: "RU", City: "Симферополь"}, want: models.DecisionBlocked, wantRule: "ua-crimea", wantIn: "city Симферополь is in Crimea"},
+		{name: "Russia, Donetsk", s: JurisdictionSubject{Country: "RU", City: "Donetsk"}, want: models.DecisionReview, wantRule: "ru-claimed-ukrainian-city"},
 		{name: "Russia, Moscow", s: JurisdictionSubject{Country: "RU", City: "Moscow"}, want: models.DecisionClear},
 		{name: "no country", s: JurisdictionSubject{City: "Havana"}, want: models.DecisionReview, wantRule: RuleCountryUnknown},
 		{name: "country name instead of code", s: JurisdictionSubject{Country: "Cuba"}, want: models.DecisionReview, wantRule: RuleCountryInvalid},
-		{name: "Crimea under another country", s: JurisdictionSubject{Country: "RU", Region: "UA-43"}, want: models.DecisionReview, wantRule: RuleRegionMismatch},
+		{name: "Crimea under Russia", s: JurisdictionSubject{Country: "RU", Region: "UA-43"}, want: models.DecisionBlocked, wantRule: "ua-crimea", wantIn: "region UA-43 is Crimea"},
+		{name: "Crimea under another country", s: JurisdictionSubject{Country: "US", Region: "UA-43"}, want: models.DecisionReview, wantRule: RuleRegionMismatch},
+		{name: "Kyiv region under Russia", s: JurisdictionSubject{Country: "RU", Region: "UA-30", City: "Kyiv"}, want: models.DecisionReview, wantRule: RuleRegionMismatch},
 		{name: "no time", s: JurisdictionSubject{Country: "DE"}, at: time.Time{}, want: models.DecisionReview, wantRule: RuleNoTime},
 	}
 	for _, tc := range tests {
@@ -103,7 +106,184 @@ func TestEvaluate(t *testing.T) {
 	}
 }
 
-func TestCheckResearcher(t *testing.T) {
+// TestJurisdictionsCrimeaEvidence covers Crimea and Sevastopol found by
+// city, postal code and Russia's claim codes, whatever region was given.
+func TestJurisdictionsCrimeaEvidence(t *testing.T) {
+	j := defaultJurisdictions(t)
+	now := day("2026-12-02")
+	tests := []struct {
+		name     string
+		s        JurisdictionSubject
+		want     models.ScreeningDecision
+		wantRule string
+		wantIn   []string  // substrings of the reason
+		at       time.Time // zero means 2026-12-02
+	}{
+		{name: "UA, wrong region, Simferopol, 95000",
+			s:    JurisdictionSubject{Country: "UA", Region: "UA-46", City: "Simferopol", PostalCode: "95000"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea",
+			wantIn: []string{"city Simferopol is in Crimea", "postal code 95000 is in Crimea (Ukrainian 95–98)", "although the region given is UA-46", "EO 13685"}},
+		{name: "UA, no region, Simferopol, 95000",
+			s:    JurisdictionSubject{Country: "UA", City: "Simferopol", PostalCode: "95000"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea", wantIn: []string{"city Simferopol is in Crimea"}},
+		{name: "UA, wrong region, city only",
+			s:    JurisdictionSubject{Country: "UA", Region: "UA-46", City: "Simferopol"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea", wantIn: []string{"city Simferopol is in Crimea"}},
+		{name: "UA, wrong region, postal only",
+			s:    JurisdictionSubject{Country: "UA", Region: "UA-46", City: "Lviv", PostalCode: "98 600"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea", wantIn: []string{"postal code 98600 is in Crimea"}},
+		{name: "Ukrainian Cyrillic", s: JurisdictionSubject{Country: "UA", Region: "UA-46", City: "м. Сімферополь"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea", wantIn: []string{"city м. Сімферополь is in Crimea"}},
+		{name: "Russian Cyrillic", s: JurisdictionSubject{Country: "UA", City: "г. Симферополь"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea"},
+		{name: "Russian Cyrillic with ё", s: JurisdictionSubject{Country: "RU", City: "Щёлкино"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea"},
+		{name: "RU-CR, Bakhchysarai", s: JurisdictionSubject{Country: "RU", Region: "RU-CR", City: "Bakhchysarai"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea",
+			wantIn: []string{"region RU-CR is Russia's claim to Crimea", "city Bakhchysarai is in Crimea"}},
+		{name: "RU-CR alone", s: JurisdictionSubject{Country: "RU", Region: "RU-CR"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea", wantIn: []string{"region RU-CR is Russia's claim to Crimea"}},
+		{name: "bare CR", s: JurisdictionSubject{Country: "ru", Region: "cr"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea"},
+		{name: "Russian region number 91", s: JurisdictionSubject{Country: "RU", Region: "91"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea"},
+		{name: "RU-CR given with Ukraine", s: JurisdictionSubject{Country: "UA", Region: "RU-CR"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea"},
+		{name: "RU-SEV", s: JurisdictionSubject{Country: "RU", Region: "RU-SEV"},
+			want: models.DecisionBlocked, wantRule: "ua-sevastopol", wantIn: []string{"region RU-SEV is Russia's claim to Sevastopol"}},
+		{name: "Russian region number 92", s: JurisdictionSubject{Country: "RU", Region: "RU-92"},
+			want: models.DecisionBlocked, wantRule: "ua-sevastopol"},
+		{name: "UA, no region, postal 99011", s: JurisdictionSubject{Country: "UA", PostalCode: "99011"},
+			want: models.DecisionBlocked, wantRule: "ua-sevastopol", wantIn: []string{"postal code 99011 is in Sevastopol", "Ukrainian 99"}},
+		{name: "UA-40 Sevastopol", s: JurisdictionSubject{Country: "UA", Region: "UA-40", City: "Sevastopol", PostalCode: "99011"},
+			want: models.DecisionBlocked, wantRule: "ua-sevastopol", wantIn: []string{"region UA-40 is Sevastopol", "EO 13685"}},
+		{name: "Balaklava under Kyiv", s: JurisdictionSubject{Country: "UA", Region: "UA-30", City: "Balaklava"},
+			want: models.DecisionBlocked, wantRule: "ua-sevastopol"},
+		{name: "RU, postal 295000", s: JurisdictionSubject{Country: "RU", PostalCode: "295000"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea", wantIn: []string{"postal code 295000 is in Crimea (Russian-assigned 295–298)"}},
+		{name: "RU, Moscow region, postal 295000", s: JurisdictionSubject{Country: "RU", Region: "RU-MOW", City: "Moscow", PostalCode: "295000"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea", wantIn: []string{"although the region given is RU-MOW"}},
+		{name: "RU, postal 299011", s: JurisdictionSubject{Country: "RU", PostalCode: "299011"},
+			want: models.DecisionBlocked, wantRule: "ua-sevastopol"},
+		{name: "RU, Moscow", s: JurisdictionSubject{Country: "RU", Region: "RU-MOW", City: "Moscow", PostalCode: "101000"},
+			want: models.DecisionClear},
+		{name: "US ZIP 95000", s: JurisdictionSubject{Country: "US", Region: "US-CA", City: "San Jose", PostalCode: "95000"},
+			want: models.DecisionClear},
+		{name: "US ZIP 99011", s: JurisdictionSubject{Country: "US", PostalCode: "99011"}, want: models.DecisionClear},
+		{name: "RU with a Ukrainian-style code", s: JurisdictionSubject{Country: "RU", PostalCode: "95000"}, want: models.DecisionClear},
+		{name: "Lviv", s: JurisdictionSubject{Country: "UA", Region: "UA-46", City: "Lviv", PostalCode: "79000"}, want: models.DecisionClear},
+		{name: "US, Simferopol", s: JurisdictionSubject{Country: "US", City: "Simferopol"},
+			want: models.DecisionReview, wantRule: "ua-crimea",
+			wantIn: []string{"city Simferopol is in Crimea but the country given is US", "a person must check"}},
+		{name: "US, Crimean region and city", s: JurisdictionSubject{Country: "US", Region: "UA-43", City: "Simferopol"},
+			want: models.DecisionReview, wantRule: "ua-crimea", wantIn: []string{"the country given is US"}},
+		{name: "DE, Sevastopol", s: JurisdictionSubject{Country: "DE", City: "Севастополь"},
+			want: models.DecisionReview, wantRule: "ua-sevastopol"},
+		{name: "Belogorsk alone is review", s: JurisdictionSubject{Country: "RU", City: "Belogorsk"},
+			want: models.DecisionReview, wantRule: "ua-crimea", wantIn: []string{"and of places elsewhere"}},
+		{name: "Belogorsk with a Crimean postal code", s: JurisdictionSubject{Country: "RU", City: "Белогорск", PostalCode: "297600"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea"},
+		{name: "Bilohirsk", s: JurisdictionSubject{Country: "UA", Region: "UA-43", City: "Білогірськ"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea"},
+		// Yalta is also a village in Donetsk oblast: the stricter place,
+		// Crimea, decides over the DNR rule's review.
+		{name: "Yalta in Donetsk oblast", s: JurisdictionSubject{Country: "UA", Region: "UA-14", City: "Yalta"},
+			want: models.DecisionBlocked, wantRule: "ua-crimea"},
+		{name: "Crimea before EO 13685, by city", s: JurisdictionSubject{Country: "UA", Region: "UA-46", City: "Simferopol"},
+			at: day("2014-12-18"), want: models.DecisionClear},
+		{name: "Donetsk still blocked", s: JurisdictionSubject{Country: "UA", Region: "UA-14", City: "Donetsk"},
+			want: models.DecisionBlocked, wantRule: "ua-dnr", wantIn: []string{`city "Donetsk" is in the covered area`}},
+		{name: "Kramatorsk still review", s: JurisdictionSubject{Country: "UA", Region: "UA-14", City: "Kramatorsk", PostalCode: "84300"},
+			want: models.DecisionReview, wantRule: "ua-dnr", wantIn: []string{"only partly covered"}},
+		{name: "Luhansk still blocked", s: JurisdictionSubject{Country: "UA", Region: "UA-09", City: "Luhansk"},
+			want: models.DecisionBlocked, wantRule: "ua-lnr"},
+		{name: "Ukraine without region still review", s: JurisdictionSubject{Country: "UA", City: "Kyiv", PostalCode: "01001"},
+			want: models.DecisionReview, wantRule: "ua-region-unknown"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			at := tc.at
+			if at.IsZero() {
+				at = now
+			}
+			got := j.Evaluate(tc.s, at)
+			if got.Decision != tc.want || got.RuleID != tc.wantRule || got.Version != j.Version || got.Reason == "" {
+				t.Errorf("got %+v, want %s by %q", got, tc.want, tc.wantRule)
+			}
+			for _, w := range tc.wantIn {
+				if !strings.Contains(got.Reason, w) {
+					t.Errorf("reason %q does not contain %q", got.Reason, w)
+				}
+			}
+		})
+	}
+}
+
+// crimeanCities returns every city spelling of the rules that name Crimea
+// or Sevastopol by city.
+func crimeanCities(t testing.TB, j *Jurisdictions) []string {
+	t.Helper()
+	var out []string
+	for _, r := range j.Rules {
+		if r.ID == "ua-crimea" || r.ID == "ua-sevastopol" {
+			out = append(out, r.Cities...)
+			out = append(out, r.ReviewCities...)
+		}
+	}
+	if len(out) < 40 {
+		t.Fatalf("only %d Crimean city spellings", len(out))
+	}
+	return out
+}
+
+// TestJurisdictionsCrimeanCityNeverClear checks that a listed Crimean city
+// given with Ukraine or Russia is never clear, whatever the other fields.
+func TestJurisdictionsCrimeanCityNeverClear(t *testing.T) {
+	j := defaultJurisdictions(t)
+	regions := []string{"", "UA-43", "UA-40", "UA-46", "UA-30", "UA-14", "UA-09", "RU-MOW", "RU-CR", "RU-SEV", "46", "XX", "US-CA"}
+	postals := []string{"", "79000", "01001", "83001", "95000", "295000", "101000", "10001", "junk"}
+	at := day("2026-12-02")
+	for _, c := range crimeanCities(t, j) {
+		for _, country := range []string{"UA", "RU", "ua", " ru "} {
+			for _, city := range []string{c, strings.ToUpper(c), "  " + strings.ToLower(c) + " ", "м. " + c} {
+				for _, region := range regions {
+					for _, postal := range postals {
+						s := JurisdictionSubject{Country: country, Region: region, City: city, PostalCode: postal}
+						if got := j.Evaluate(s, at); got.Decision == models.DecisionClear {
+							t.Fatalf("%+v: clear (%+v)", s, got)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// FuzzJurisdictionsCrimeanCity checks the same property on arbitrary
+// regions, postal codes and times after the Crimea embargo began.
+func FuzzJurisdictionsCrimeanCity(f *testing.F) {
+	j := defaultJurisdictions(f)
+	cities := crimeanCities(f, j)
+	f.Add(uint(0), false, "UA-46", "79000", int64(0))
+	f.Add(uint(7), true, "RU-MOW", "101000", int64(1<<40))
+	f.Add(uint(11), false, "", "", int64(12345))
+	f.Fuzz(func(t *testing.T, i uint, russia bool, region, postal string, secs int64) {
+		country := "UA"
+		if russia {
+			country = "RU"
+		}
+		if secs < 0 {
+			secs = -secs
+		}
+		at := day("2014-12-19").Add(time.Duration(secs%(50*365*24*3600)) * time.Second)
+		s := JurisdictionSubject{Country: country, Region: region, City: cities[i%uint(len(cities))], PostalCode: postal}
+		if got := j.Evaluate(s, at); got.Decision == models.DecisionClear || got.Reason == "" {
+			t.Fatalf("%+v at %s: %+v", s, at, got)
+		}
+	})
+}
+
+func TestJurisdictionsCheckResearcher(t *testing.T) {
 	j := defaultJurisdictions(t)
 	got := j.Check(models.Researcher{ID: "r", Name: "n", Country: "UA", Region: "UA-14", City: "Donetsk"}, day("2026-01-01"))
 	if got.Decision != models.DecisionBlocked || got.RuleID != "ua-dnr" {
@@ -111,7 +291,7 @@ func TestCheckResearcher(t *testing.T) {
 	}
 }
 
-func TestNormalizeCity(t *testing.T) {
+func TestNormalizeJurisdictionCity(t *testing.T) {
 	for in, want := range map[string]string{
 		"Donetsk":         "donetsk",
 		" м. Донецьк ":    "донецьк",
@@ -149,6 +329,21 @@ rules:
     effective_from: 2020-01-01
     effective_to: 2021-01-01
     reason: r
+  - id: z
+    name: Z
+    place: Zland
+    country: UA
+    regions: [UA-43]
+    claims:
+      - {country: RU, claimant: Russia, regions: [RU-CR]}
+    cities: [Zcity]
+    review_cities: [Zville]
+    postal_prefixes:
+      - {country: UA, prefixes: ["95"], note: "Ukrainian 95"}
+      - {country: RU, prefixes: ["295"], note: "Russian-assigned 295"}
+    decision: blocked
+    effective_from: 2020-01-01
+    reason: r
 `
 
 func TestLoadJurisdictionsErrors(t *testing.T) {
@@ -173,6 +368,21 @@ func TestLoadJurisdictionsErrors(t *testing.T) {
 		{name: "rules not a list", old: jurisdictionsYAML[len(`version: "t1"`)+1:], new: "rules: {}\n", wantErr: "rules: must be a list"},
 		{name: "no version", old: `version: "t1"` + "\n", new: "", wantErr: "version: required"},
 		{name: "top-level typo", old: "rules:", new: "rule:", wantErr: "rule: unknown key"},
+		{name: "unknown claim key", old: "claimant: Russia", new: "claimer: Russia", wantErr: "line 24: rules[2] (z).claims[0].claimer: unknown key"},
+		{name: "claim without claimant", old: "claimant: Russia, ", new: "", wantErr: "rules[2] (z).claims[0].claimant: required"},
+		{name: "claim of the rule's country", old: "{country: RU, claimant", new: "{country: UA, claimant", wantErr: "UA is the rule's own country"},
+		{name: "claim region of another country", old: "[RU-CR]", new: "[BY-CR]", wantErr: `"BY-CR" does not start with RU-`},
+		{name: "claim region already a region", old: "[RU-CR]", new: "[RU-CR]}\n      - {country: BY, claimant: B, regions: [UA-43]", wantErr: `"UA-43" is also in regions`},
+		{name: "claims without regions", old: "    regions: [UA-43]\n    claims", new: "    claims", wantErr: "claims: needs regions"},
+		{name: "unknown postal key", old: `note: "Ukrainian 95"`, new: `notes: "Ukrainian 95"`, wantErr: "line 28: rules[2] (z).postal_prefixes[0].notes: unknown key"},
+		{name: "postal without note", old: `, note: "Ukrainian 95"`, new: "", wantErr: "postal_prefixes[0].note: required"},
+		{name: "postal of an unrelated country", old: `{country: RU, prefixes: ["295"]`, new: `{country: US, prefixes: ["295"]`, wantErr: "US is neither the rule's country nor a claimant"},
+		{name: "postal country twice", old: `{country: RU, prefixes: ["295"]`, new: `{country: UA, prefixes: ["295"]`, wantErr: "UA is listed twice"},
+		{name: "bad postal prefix anywhere", old: `["295"]`, new: `["29 5"]`, wantErr: `"29 5" must be upper-case letters and digits`},
+		{name: "postal not a list", old: "    postal_prefixes:\n      - {country: UA, prefixes: [\"95\"], note: \"Ukrainian 95\"}\n      - {country: RU, prefixes: [\"295\"], note: \"Russian-assigned 295\"}\n", new: "    postal_prefixes: {UA: [\"95\"]}\n", wantErr: "postal_prefixes: must be a list"},
+		{name: "city in both lists", old: "[Zville]", new: "[Z-CITY, ZCITY]", wantErr: `"zcity" is also in cities`},
+		{name: "evidence without place", old: "    place: Zland\n", new: "", wantErr: "rules[2] (z).place: required with claims"},
+		{name: "cities with region_unknown", old: "    regions: [UA-43]\n    claims:\n      - {country: RU, claimant: Russia, regions: [RU-CR]}\n", new: "    region_unknown: true\n", wantErr: "region_unknown: cannot be combined with claims, cities"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,7 +398,7 @@ func TestLoadJurisdictionsErrors(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if j.Version != "t1" || len(j.Rules) != 2 || len(j.Hash()) != 64 {
+				if j.Version != "t1" || len(j.Rules) != 3 || len(j.Hash()) != 64 {
 					t.Errorf("got %+v", j)
 				}
 				return
@@ -197,6 +407,68 @@ func TestLoadJurisdictionsErrors(t *testing.T) {
 				t.Errorf("error %v\nwant ErrInvalid containing %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestJurisdictionsEvidenceSchema checks the evidence fields on small
+// rules, apart from the embedded data.
+func TestJurisdictionsEvidenceSchema(t *testing.T) {
+	j, err := LoadJurisdictions(strings.NewReader(jurisdictionsYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	z := j.Rules[2]
+	if z.Place != "Zland" || len(z.Claims) != 1 || z.Claims[0].Claimant != "Russia" || len(z.Cities) != 1 ||
+		len(z.ReviewCities) != 1 || len(z.PostalPrefixes) != 2 || z.PostalPrefixes[1].Note != "Russian-assigned 295" {
+		t.Fatalf("rule z read as %+v", z)
+	}
+	at := day("2026-01-01")
+	for _, tc := range []struct {
+		s        JurisdictionSubject
+		want     models.ScreeningDecision
+		wantRule string
+		wantIn   string
+	}{
+		{JurisdictionSubject{Country: "UA", Region: "UA-43"}, models.DecisionBlocked, "z", "region UA-43 is Zland: r"},
+		{JurisdictionSubject{Country: "RU", Region: "RU-CR"}, models.DecisionBlocked, "z", "region RU-CR is Russia's claim to Zland: r"},
+		{JurisdictionSubject{Country: "BY", Region: "RU-CR"}, models.DecisionReview, RuleRegionMismatch, "does not belong"},
+		{JurisdictionSubject{Country: "UA", Region: "UA-30", City: "zcity"}, models.DecisionBlocked, "z", "city zcity is in Zland, although the region given is UA-30: r"},
+		{JurisdictionSubject{Country: "RU", City: "Zcity"}, models.DecisionBlocked, "z", "city Zcity is in Zland: r"},
+		{JurisdictionSubject{Country: "FR", City: "Zcity"}, models.DecisionReview, "z", "city Zcity is in Zland but the country given is FR: a person must check the address (r)"},
+		{JurisdictionSubject{Country: "UA", Region: "UA-30", City: "Zville"}, models.DecisionReview, "z", "city Zville is the name of a town in Zland and of places elsewhere"},
+		{JurisdictionSubject{Country: "UA", Region: "UA-30", PostalCode: "95123"}, models.DecisionBlocked, "z", "postal code 95123 is in Zland (Ukrainian 95)"},
+		{JurisdictionSubject{Country: "RU", PostalCode: "295123"}, models.DecisionBlocked, "z", "(Russian-assigned 295)"},
+		{JurisdictionSubject{Country: "RU", PostalCode: "95123"}, models.DecisionClear, "", ""},
+		{JurisdictionSubject{Country: "FR", PostalCode: "95123"}, models.DecisionClear, "", ""},
+		{JurisdictionSubject{Country: "UA", Region: "UA-30", City: "Kyiv", PostalCode: "01001"}, models.DecisionClear, "", ""},
+	} {
+		got := j.Evaluate(tc.s, at)
+		if got.Decision != tc.want || got.RuleID != tc.wantRule || !strings.Contains(got.Reason, tc.wantIn) || got.Version != "t1" {
+			t.Errorf("%+v: got %+v, want %s by %q with %q", tc.s, got, tc.want, tc.wantRule, tc.wantIn)
+		}
+	}
+}
+
+// TestDefaultJurisdictionsNewest checks that the newest embedded file is
+// used, so screenings record the rules that know Crimea by every field,
+// and that earlier files still load.
+func TestDefaultJurisdictionsNewest(t *testing.T) {
+	j := defaultJurisdictions(t)
+	old, err := jurisdictionFiles.ReadFile("rules/jurisdictions-2026-08-21.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prev, err := LoadJurisdictions(bytes.NewReader(old))
+	if err != nil {
+		t.Fatalf("earlier rules no longer load: %v", err)
+	}
+	if j.Version <= prev.Version || j.Hash() == prev.Hash() {
+		t.Errorf("default rules %s (%s) are not newer than %s (%s)", j.Version, j.Hash(), prev.Version, prev.Hash())
+	}
+	for _, r := range j.Rules {
+		if (r.ID == "ua-crimea" || r.ID == "ua-sevastopol") && (len(r.Cities) == 0 || len(r.Claims) == 0 || len(r.PostalPrefixes) != 2) {
+			t.Errorf("%s lacks city, claim or postal evidence", r.ID)
+		}
 	}
 }
 

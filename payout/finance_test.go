@@ -166,7 +166,9 @@ func TestUnsupportedCurrencyRefusedBeforeSending(t *testing.T) {
 
 // An unknown attempt older than the resend horizon is never resent: it
 // goes to manual reconciliation; finance resolves it with the batch it
-// found, or by confirming that nothing was sent.
+// found, or asks to settle it as nothing sent, which within PayPal's
+// deduplication window resends the frozen request once: here nothing
+// existed, so that pays it once under the original sender_batch_id.
 func TestResendHorizonAndResolve(t *testing.T) {
 	engines(t, func(t *testing.T, st *store.Store) {
 		now := time.Now()
@@ -213,8 +215,14 @@ func TestResendHorizonAndResolve(t *testing.T) {
 			t.Fatalf("resolve found: %s %v", to, err)
 		}
 		to, err = f.sender.Resolve(ctxT(t), never, payout.ResolveOptions{By: "fin", NothingSent: true, Reason: "not in Transaction Search"})
-		if err != nil || to != models.StateFailed {
-			t.Fatalf("resolve nothing sent: %s %v", to, err)
+		if !errors.Is(err, payout.ErrBatchLinked) || (to != models.StateSent && to != models.StatePaid) {
+			t.Fatalf("resolve nothing sent within the window: %s %v", to, err)
+		}
+		f.sb.Advance(2 * time.Second)
+		f.reconcileAll(t)
+		wantState(t, st, never, models.StatePaid)
+		if items := f.itemsFor(never); len(items) != 1 || items[0].SenderBatchID != payout.SenderBatchID(never, 1) {
+			t.Errorf("items %s", describeItems(items))
 		}
 		verify(t, st)
 	})

@@ -154,7 +154,15 @@ func (s *Store) CountAwardsByState(ctx context.Context) (map[models.AwardState]i
 }
 
 // InsertAward stores a new award and its decision entry.
+// An award without a payee version is for the version in force.
 func (tx *Tx) InsertAward(a *models.Award, d ledger.Draft) error {
+	if a.PayeeVersion == 0 {
+		var r researcherRow
+		if err := tx.db.Select("payee_version").Where("id = ?", a.ResearcherID).Take(&r).Error; err != nil {
+			return translate(err, "researcher "+a.ResearcherID)
+		}
+		a.PayeeVersion = r.PayeeVersion
+	}
 	now := tx.Now()
 	a.CreatedAt, a.UpdatedAt, a.Version = now, now, 1
 	r := awardRowOf(*a)

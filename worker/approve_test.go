@@ -121,9 +121,12 @@ func TestMakerCheckerSplitting(t *testing.T) {
 		if a := award(t, st, zar[0]); a.State != models.StateAwaitingApproval {
 			t.Errorf("ZAR without a threshold: %s", a.State)
 		}
+		// Under the "*" threshold it still waits: triage's override pays
+		// ZAR where the policy's table pays USD, which is more money than
+		// the policy gives (there is no rate to say otherwise).
 		runOnce(t, st, worker.ApprovalConfig{Thresholds: map[string]int64{"USD": 200000, worker.AnyCurrency: 1_000_000}})
-		if a := award(t, st, zar[0]); a.State == models.StateAwaitingApproval {
-			t.Errorf("ZAR under the * threshold: %s", a.State)
+		if a := award(t, st, zar[0]); a.State != models.StateAwaitingApproval || !strings.Contains(a.Reason, "above the policy") {
+			t.Errorf("ZAR override under the * threshold: %s %q", a.State, a.Reason)
 		}
 	})
 }
@@ -184,6 +187,7 @@ func TestApprovalsExpire(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	seedIdentities(t, st)
 	ctx := context.Background()
 	cfg := worker.ApprovalConfig{ValidFor: 7 * 24 * time.Hour}
 	big := importReports(t, st, "E", 1, 250000, "USD", false, nil)

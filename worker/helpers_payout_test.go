@@ -60,7 +60,30 @@ func (c dbConfig) open(t testing.TB) *store.Store {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+	seedIdentities(t, st)
 	return st
+}
+
+// seedIdentities configures the people and services the tests act as:
+// finance carol, dave and erin, compliance cora and colin, the triage
+// service, and the admin who added them.
+func seedIdentities(t testing.TB, st *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	ids := []models.Identity{
+		{Name: "admin", Kind: models.KindPerson, Roles: []models.Role{models.RoleAdmin}},
+		{Name: "carol", Kind: models.KindPerson, Roles: []models.Role{models.RoleFinance}},
+		{Name: "dave", Kind: models.KindPerson, Roles: []models.Role{models.RoleFinance}},
+		{Name: "erin", Kind: models.KindPerson, Roles: []models.Role{models.RoleFinance}},
+		{Name: "cora", Kind: models.KindPerson, Roles: []models.Role{models.RoleCompliance}},
+		{Name: "colin", Kind: models.KindPerson, Roles: []models.Role{models.RoleCompliance}},
+		{Name: "triage", Kind: models.KindService, Roles: []models.Role{models.RoleImporter}},
+	}
+	for _, id := range ids {
+		if err := st.PutIdentity(ctx, id, "admin"); err != nil {
+			t.Fatalf("identity %s: %v", id.Name, err)
+		}
+	}
 }
 
 // engines runs fn on SQLite and PostgreSQL.
