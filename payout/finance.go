@@ -197,7 +197,8 @@ type ResolveOptions struct {
 	// attempt's sender_batch_id: required with SecondBy once PayPal can no
 	// longer be asked.
 	TransactionSearchRef string
-	Reason               string
+	// Reason is recorded with the decision.
+	Reason string
 }
 
 // Resolve settles an award in needs_reconciliation.
@@ -450,8 +451,10 @@ func (s *Sender) askPayPal(ctx context.Context, att store.Attempt, o ResolveOpti
 		}
 		data := map[string]string{"action": "resend the frozen request to ask PayPal before settling as nothing sent",
 			"sender_batch_id": cur.SenderBatchID, "submission": fmt.Sprint(cur.Submissions)}
-		if r := strings.TrimSpace(o.Reason); r != "" {
-			data["note"] = r
+		for k, v := range map[string]string{"second_by": o.SecondBy, "note": o.Reason} {
+			if v = strings.TrimSpace(v); v != "" {
+				data[k] = v
+			}
 		}
 		_, _, err = tx.Append(ledger.Draft{
 			IdempotencyKey: fmt.Sprintf("award/%s/nothing-sent-asked/%s/%d", a.ID, cur.SenderBatchID, cur.Submissions),

@@ -21,7 +21,7 @@ type itemMove struct {
 	settled bool
 }
 
-// itemMoves maps every PayPal item status to an award move (§7). Statuses
+// itemMoves maps every PayPal item status to an award move. Statuses
 // not listed (PENDING, NEW, unknown values) leave the award as it is.
 var itemMoves = map[string]itemMove{
 	"SUCCESS":   {models.StatePaid, ledger.KindPaid, true},

@@ -310,8 +310,9 @@ func (tx *Tx) RebindAward(a *models.Award, n int, by string) error {
 }
 
 // DecidePayeeChange approves or rejects a pending payee version. The
-// decider must not be the one who caused it; role checks are the
-// caller's. Approving puts the version in force (see activatePayee);
+// decider must be a person with the roles the change needs (finance for a
+// new receiver, compliance for a new identity of a payee under review)
+// who did not cause it. Approving puts the version in force (see activatePayee);
 // rejecting leaves the active version as it is. Errors: models.ErrNotFound,
 // models.ErrConflict when the version is not pending or a newer change is
 // pending, models.ErrInvalid when the decider caused the change.
@@ -337,6 +338,16 @@ func (tx *Tx) DecidePayeeChange(researcherID string, version int, approve bool, 
 		return *v, fmt.Errorf("payee %s version %d is %s, not pending: %w", researcherID, version, v.Status, models.ErrConflict)
 	case models.NormalizeActor(by) == models.NormalizeActor(v.CreatedBy):
 		return *v, fmt.Errorf("%s caused payee change %s v%d and may not decide it: %w", by, researcherID, version, models.ErrInvalid)
+	}
+	id, err := tx.Identity(by)
+	if err != nil {
+		return *v, err
+	}
+	if err := id.Can(models.ActApprovePayee); err != nil && slices.Contains(v.NeedsRoles, models.RoleFinance) {
+		return *v, err
+	}
+	if err := id.Can(models.ActReview); err != nil && slices.Contains(v.NeedsRoles, models.RoleCompliance) {
+		return *v, fmt.Errorf("payee change %s v%d changes the identity of a payee under sanctions review: %w", researcherID, version, err)
 	}
 	if approve {
 		for _, o := range versions {
@@ -498,4 +509,54 @@ func (tx *Tx) ResearchersSharing(researcherID string, r models.Researcher) ([]st
 		return nil, fmt.Errorf("researchers sharing a receiver or identity with %s: %w", researcherID, err)
 	}
 	return ids, nil
+}
+
+// SetReceiver is the audited way to change a payee's PayPal receiver (and,
+// when plexAccount is not empty, Plex account): a new payee version, from
+// the one in force, that a finance person other than by must approve
+// before anything more is sent. by must be allowed to change payee
+// details.
+func (s *Store) SetReceiver(ctx context.Context, researcherID, receiver, plexAccount, by, reason string) (models.PayeeVersion, error) {
+	receiver = strings.TrimSpace(receiver)
+	if at := strings.IndexByte(receiver, '@'); at < 1 || at == len(receiver)-1 || strings.ContainsAny(receiver, " \t,;<>") {
+		return models.PayeeVersion{}, fmt.Errorf("receiver %q: want an email address: %w", receiver, models.ErrInvalid)
+	}
+	if strings.TrimSpace(reason) == "" {
+		return models.PayeeVersion{}, fmt.Errorf("set-receiver %s: --reason is required: %w", researcherID, models.ErrInvalid)
+	}
+	var out models.PayeeVersion
+	err := s.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.Authorize(by, models.ActPayeeChange); err != nil {
+			return err
+		}
+		ps, err := tx.Payee(researcherID)
+		if err != nil {
+			return err
+		}
+		r := ps.Active.Researcher
+		r.PayPalReceiver = receiver
+		if plexAccount != "" {
+			r.PlexAccount = strings.TrimSpace(plexAccount)
+		}
+		if models.PayeeHash(r) == ps.Active.Hash {
+			return fmt.Errorf("payee %s already has these details: %w", researcherID, models.ErrConflict)
+		}
+		out, err = tx.RecordPayee(r, by, "set-receiver", reason)
+		return err
+	})
+	return out, err
+}
+
+// DecidePayeeChange is DecidePayeeChange in a transaction of its own.
+func (s *Store) DecidePayeeChange(ctx context.Context, researcherID string, version int, approve bool, by, reason string) (models.PayeeVersion, error) {
+	if strings.TrimSpace(reason) == "" {
+		return models.PayeeVersion{}, fmt.Errorf("payee change %s v%d: --reason is required (how the change was verified): %w", researcherID, version, models.ErrInvalid)
+	}
+	var out models.PayeeVersion
+	err := s.InTx(ctx, func(tx *Tx) error {
+		var err error
+		out, err = tx.DecidePayeeChange(researcherID, version, approve, by, reason)
+		return err
+	})
+	return out, err
 }

@@ -69,6 +69,11 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(w, "1. local PayPal sandbox on %s (state in %s)\n", base, statePath)
 
+	// The demo's people and services (see the README, Roles).
+	if err := demoIdentities(ctx, st); err != nil {
+		return err
+	}
+
 	// 2. The bundled sample sanctions list.
 	files := map[string][]byte{}
 	for _, n := range []string{ofac.FileSDN, ofac.FileAlt, ofac.FileAdd} {
@@ -142,7 +147,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	for _, aw := range waiting {
-		for _, who := range []string{"dana (finance)", "eli (finance)"} {
+		for _, who := range []string{"dana", "eli"} {
 			if _, err := worker.Approve(ctx, st, apCfg, "", aw.ID, who, "demo: severity and amount checked"); err != nil {
 				return fmt.Errorf("demo approval of %s: %w", aw.ID, err)
 			}
@@ -223,4 +228,29 @@ func sandboxSummary(sb *paypalsandbox.Sandbox) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
+}
+
+// demoIdentities configures, once, the identities the demo acts as: an
+// administrator, the triage integration (a service that imports), two
+// finance people who approve, and two compliance reviewers.
+func demoIdentities(ctx context.Context, st *store.Store) error {
+	ids := []models.Identity{
+		{Name: "demo-admin", Kind: models.KindPerson, Roles: []models.Role{models.RoleAdmin}},
+		{Name: "demo-triage", Kind: models.KindService, Roles: []models.Role{models.RoleImporter}},
+		{Name: "dana", Kind: models.KindPerson, Roles: []models.Role{models.RoleFinance}},
+		{Name: "eli", Kind: models.KindPerson, Roles: []models.Role{models.RoleFinance, models.RoleFinanceAdmin}},
+		{Name: "carol", Kind: models.KindPerson, Roles: []models.Role{models.RoleCompliance}},
+		{Name: "colin", Kind: models.KindPerson, Roles: []models.Role{models.RoleCompliance}},
+	}
+	for _, id := range ids {
+		if _, err := st.Identity(ctx, id.Name); err == nil {
+			continue
+		} else if !errors.Is(err, models.ErrNotFound) {
+			return err
+		}
+		if err := st.PutIdentity(ctx, id, "demo-admin"); err != nil {
+			return fmt.Errorf("demo identity %s: %w", id.Name, err)
+		}
+	}
+	return nil
 }

@@ -48,7 +48,7 @@ func awardCancel(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.store(ctx)
+	st, err := a.authorized(ctx, *by, models.ActCorrect)
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func awardAdjust(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return &exitError{2, fmt.Errorf("--amount: %w", err)}
 	}
-	st, err := a.store(ctx)
+	st, err := a.authorized(ctx, *by, models.ActCorrect)
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func awardFulfil(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.store(ctx)
+	st, err := a.authorized(ctx, *by, models.ActCorrect)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func cmdTaxForm(ctx context.Context, a *app, args []string) error {
 		if _, _, err := store.ParseTaxForm(*form, *status); err != nil {
 			return &exitError{2, err}
 		}
-		st, err := a.store(ctx)
+		st, err := a.authorized(ctx, *by, models.ActTaxForm)
 		if err != nil {
 			return err
 		}

@@ -59,16 +59,13 @@ func importReports(ctx context.Context, a *app, name string, r io.Reader, f inta
 		}
 		return store.ImportResult{}, err
 	}
-	st, err := a.store(ctx)
+	st, err := a.authorized(ctx, by, models.ActImport)
 	if err != nil {
 		return store.ImportResult{}, err
 	}
 	recs := make([]store.ImportRecord, len(reps))
 	for i, rep := range reps {
 		recs[i] = store.ImportRecord{Report: rep.Report, ContentHash: intake.ContentHash(rep.Report), Line: rep.Line}
-	}
-	if by == "" {
-		by = "import"
 	}
 	res, err := st.ImportReports(ctx, name, recs, by)
 	if err != nil {

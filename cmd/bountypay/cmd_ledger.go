@@ -201,7 +201,7 @@ func ledgerSeal(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return &exitError{2, err}
 	}
-	st, err := a.store(ctx)
+	st, err := a.authorized(ctx, *by, models.ActSeal)
 	if err != nil {
 		return err
 	}

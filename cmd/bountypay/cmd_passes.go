@@ -20,7 +20,7 @@ func cmdPasses(ctx context.Context, a *app, args []string) error {
 	case "import":
 		fs := a.flags("passes import", "[flags] FILE|-")
 		by := fs.String("by", a.getenv("USER"), "`name` of the person importing (env USER)")
-		if err := a.parse(fs, args[1:]); err != nil {
+		if err := a.parseMixed(fs, args[1:]); err != nil {
 			return err
 		}
 		if fs.NArg() != 1 {
@@ -39,11 +39,11 @@ func cmdPasses(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		st, err := a.store(ctx)
+		st, err := a.authorized(ctx, *by, models.ActPasses)
 		if err != nil {
 			return err
 		}
-		res, err := st.ImportPassCodes(ctx, fs.Arg(0), codes, orDefault(*by, "import"))
+		res, err := st.ImportPassCodes(ctx, fs.Arg(0), codes, *by)
 		if err != nil {
 			return err
 		}

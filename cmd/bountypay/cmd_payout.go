@@ -80,6 +80,11 @@ func cmdPayout(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
+	if sub == "retry" || sub == "cancel" || sub == "resolve" {
+		if _, err := a.authorized(ctx, *by, models.ActPayout); err != nil {
+			return err
+		}
+	}
 	switch sub {
 	case "show":
 		return showPayout(ctx, a, st, id)

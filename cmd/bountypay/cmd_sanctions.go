@@ -60,11 +60,11 @@ func sanctionsLoad(ctx context.Context, a *app, args []string) error {
 		return fmt.Errorf("sanctions load %s: list refused, current list stays in use: %w", source, err)
 	}
 	list.Published = published
-	st, err := a.store(ctx)
+	st, err := a.authorized(ctx, *by, models.ActLoadList)
 	if err != nil {
 		return err
 	}
-	v, err := saveList(ctx, st, list, files, source, *force, orDefault(*by, "ops"))
+	v, err := saveList(ctx, st, list, files, source, *force, *by)
 	if err != nil {
 		return err
 	}

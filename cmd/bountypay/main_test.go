@@ -18,13 +18,48 @@ import (
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // cli runs the program's run() like main does and returns its output.
+// Before the first command it configures the tests' identities (see
+// seed); USER, the default --by, is ops unless the test sets it.
 type cli struct {
-	t   *testing.T
-	env map[string]string
+	t      *testing.T
+	env    map[string]string
+	seeded bool
+}
+
+// testIdentities are the people and services the CLI tests act as.
+var testIdentities = [][]string{
+	{"admin", "--role", "admin"},
+	{"ops", "--role", "importer,compliance"},
+	{"triage-bot", "--role", "importer", "--service"},
+	{"dana", "--role", "finance"},
+	{"eli", "--role", "finance"},
+	{"finance-ann", "--role", "finance,finance-admin"},
+	{"finance-ben", "--role", "finance"},
+	{"carol (compliance)", "--role", "compliance"},
+	{"colin", "--role", "compliance"},
+	{"vic", "--role", "viewer"},
+}
+
+// seed adds testIdentities, as admin (the first identity) or, after a
+// demo configured its own, as the demo's administrator.
+func (c *cli) seed(by string) {
+	c.t.Helper()
+	c.seeded = true
+	if _, ok := c.env["USER"]; !ok {
+		c.env["USER"] = "ops"
+	}
+	for _, id := range testIdentities {
+		c.must(append([]string{"identity", "add"}, append(id, "--by", by)...)...)
+	}
 }
 
 func (c *cli) run(args ...string) (stdout, stderr string, err error) {
 	c.t.Helper()
+	if !c.seeded && len(args) > 0 && args[0] == "demo" {
+		defer c.seed("demo-admin")
+	} else if !c.seeded {
+		c.seed("admin")
+	}
 	var out, errb bytes.Buffer
 	getenv := func(k string) string { return c.env[k] }
 	err = run(context.Background(), append([]string{"bountypay"}, args...), getenv, strings.NewReader(""), &out, &errb)
@@ -91,7 +126,7 @@ func TestImportRunVerifyAgainstSandbox(t *testing.T) {
 
 		// Fail closed: without a list nothing is screened or sent.
 		c.must("import", reports)
-		c.must("passes", "import", codes)
+		c.must("passes", "import", codes, "--by", "finance-ann")
 		out := c.must("run")
 		if !strings.Contains(out, "PAYOUTS HELD") {
 			t.Fatalf("run without a list must hold payouts:\n%s", out)

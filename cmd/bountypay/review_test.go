@@ -27,19 +27,30 @@ func TestReviewClearAndConfirm(t *testing.T) {
 	if _, _, err := c.run("review", "clear", "PLEX-1009/money"); err == nil {
 		t.Fatal("clear without --by/--reason must fail")
 	}
+	// A 0.95 match takes two distinct compliance reviewers to clear.
 	c.must("review", "clear", "PLEX-1009/money", "--by", "carol (compliance)", "--reason", "different person: DOB 1990, Spanish national")
-	c.must("review", "confirm", "PLEX-1009/plex_pass", "--by", "carol (compliance)", "--reason", "test of confirm")
-	status := c.must("status")
-	for _, want := range []string{"cleared by compliance", "compliance confirmed"} {
-		if !strings.Contains(status, want) {
-			t.Errorf("status lacks %q:\n%s", want, status)
-		}
+	if out := c.must("payout", "show", "PLEX-1009/money"); !strings.Contains(out, "held") {
+		t.Fatalf("one reviewer cleared a 0.95 match:\n%s", out)
+	}
+	if _, _, err := c.run("review", "clear", "PLEX-1009/money", "--by", "carol (compliance)", "--reason", "again"); err == nil {
+		t.Fatal("the same reviewer counted twice")
+	}
+	c.must("review", "clear", "PLEX-1009/money", "--by", "colin", "--reason", "agree: DOB 1990")
+	if status := c.must("status"); !strings.Contains(status, "cleared by compliance") {
+		t.Fatalf("status lacks the clearance:\n%s", status)
 	}
 	// The cleared match is remembered: rescreening on a list load does not
 	// hold the award again.
 	out = c.must("sanctions", "load", "--force", "demodata")
 	if strings.Contains(out, "now held: PLEX-1009/money") {
 		t.Fatalf("a cleared false positive came back:\n%s", out)
+	}
+	// Confirming the same match on the pass blocks every unsent award of
+	// the payee, the cleared money included.
+	c.must("review", "confirm", "PLEX-1009/plex_pass", "--by", "carol (compliance)", "--reason", "test of confirm")
+	out = c.must("payout", "show", "PLEX-1009/money")
+	if !strings.Contains(out, "blocked") {
+		t.Fatalf("money of a confirmed payee not blocked:\n%s", out)
 	}
 	out = c.must("ledger", "list")
 	if !strings.Contains(out, "review_decision") {

@@ -44,6 +44,8 @@ func commands() []command {
 		{"paypal-sandbox", "[--addr HOST:PORT]", "serve a local PayPal Payouts API for tests and demos", cmdSandbox},
 		{"payout", "show|retry|cancel|resolve AWARD | reconcile", "PayPal payouts by hand: inspect, retry, cancel unclaimed, resolve, reconcile", cmdPayout},
 		{"webhook", "serve [--addr HOST:PORT]", "receive PayPal payout webhooks", cmdWebhook},
+		{"researcher", "list | show ID | set-receiver ID EMAIL | approve|reject ID VERSION", "payees: versions, awards, audited receiver changes and their approval", cmdResearcher},
+		{"identity", "add NAME --role R | list | disable NAME", "configured people and services with their roles", cmdIdentity},
 		{"web", "[--addr HOST:PORT]", "finance and compliance web pages and JSON API (tokens in BOUNTYPAY_WEB_TOKENS)", cmdWeb},
 	}
 }
