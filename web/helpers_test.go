@@ -40,6 +40,7 @@ var fixedNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 const (
 	carolToken = "carol-token-0123456789abcdef"
 	danaToken  = "dana-token-0123456789abcdef"
+	vicToken   = "vic-token-0123456789abcdef"
 	eliToken   = "eli-token-0123456789abcdef"
 	// importerToken belongs to the person who imported the reports: the
 	// maker, who may not approve them.
@@ -81,7 +82,29 @@ func openStore(t testing.TB, engine string, now func() time.Time) *store.Store {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+	seedIdentities(t, st)
 	return st
+}
+
+// seedIdentities configures who the tests are: carol and dana in
+// compliance and finance, eli in finance, vic a viewer, the triage
+// integration a service that imports, and the local user of local mode.
+func seedIdentities(t testing.TB, st *store.Store) {
+	t.Helper()
+	both := []models.Role{models.RoleCompliance, models.RoleFinance}
+	for _, id := range []models.Identity{
+		{Name: "admin", Kind: models.KindPerson, Roles: []models.Role{models.RoleAdmin}},
+		{Name: "carol", Kind: models.KindPerson, Roles: both},
+		{Name: "dana", Kind: models.KindPerson, Roles: both},
+		{Name: "eli", Kind: models.KindPerson, Roles: []models.Role{models.RoleFinance}},
+		{Name: "vic", Kind: models.KindPerson, Roles: []models.Role{models.RoleViewer}},
+		{Name: importer, Kind: models.KindService, Roles: []models.Role{models.RoleImporter}},
+		{Name: "erin", Kind: models.KindPerson, Roles: []models.Role{models.RoleViewer}},
+	} {
+		if err := st.PutIdentity(context.Background(), id, "admin"); err != nil {
+			t.Fatalf("identity %s: %v", id.Name, err)
+		}
+	}
 }
 
 func clock() time.Time { return fixedNow }
@@ -185,7 +208,7 @@ func (w tlog) Write(p []byte) (int, error) {
 
 func users() []web.User {
 	return []web.User{{Name: "carol", Token: carolToken}, {Name: "dana", Token: danaToken},
-		{Name: "eli", Token: eliToken}, {Name: importer, Token: importerToken}}
+		{Name: "eli", Token: eliToken}, {Name: importer, Token: importerToken}, {Name: "vic", Token: vicToken}}
 }
 
 // newFixture seeds a store on engine and serves it.

@@ -26,6 +26,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -140,30 +141,30 @@ func (s *Server) routes() {
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	m.HandleFunc("GET /login", s.handleLogin)
 	m.HandleFunc("POST /login", s.handleLogin)
-	m.Handle("POST /logout", s.page(s.handleLogout))
+	m.Handle("POST /logout", s.page("", s.handleLogout))
 
-	m.Handle("GET /{$}", s.page(s.handleOverview))
-	m.Handle("GET /awards", s.page(s.handleAwards))
-	m.Handle("GET /awards/{id...}", s.page(s.handleAward))
-	m.Handle("GET /review", s.page(s.handleReview))
-	m.Handle("POST /review", s.page(s.handleReviewDecide))
-	m.Handle("GET /approvals", s.page(s.handleApprovals))
-	m.Handle("POST /approvals", s.page(s.handleApprove))
-	m.Handle("GET /ledger", s.page(s.handleLedger))
-	m.Handle("POST /ledger/verify", s.page(s.handleVerify))
-	m.Handle("GET /reports", s.page(s.handleReports))
-	m.Handle("GET /reports/trial-balance", s.page(s.handleTrialBalance))
-	m.Handle("GET /reports/paid", s.page(s.handlePaid))
-	m.Handle("GET /reports/ageing", s.page(s.handleAgeing))
-	m.Handle("GET /reports/blocked", s.page(s.handleBlocked))
+	m.Handle("GET /{$}", s.page(models.ActView, s.handleOverview))
+	m.Handle("GET /awards", s.page(models.ActView, s.handleAwards))
+	m.Handle("GET /awards/{id...}", s.page(models.ActView, s.handleAward))
+	m.Handle("GET /review", s.page(models.ActView, s.handleReview))
+	m.Handle("POST /review", s.page(models.ActReview, s.handleReviewDecide))
+	m.Handle("GET /approvals", s.page(models.ActView, s.handleApprovals))
+	m.Handle("POST /approvals", s.page(models.ActApprove, s.handleApprove))
+	m.Handle("GET /ledger", s.page(models.ActView, s.handleLedger))
+	m.Handle("POST /ledger/verify", s.page(models.ActView, s.handleVerify))
+	m.Handle("GET /reports", s.page(models.ActView, s.handleReports))
+	m.Handle("GET /reports/trial-balance", s.page(models.ActView, s.handleTrialBalance))
+	m.Handle("GET /reports/paid", s.page(models.ActView, s.handlePaid))
+	m.Handle("GET /reports/ageing", s.page(models.ActView, s.handleAgeing))
+	m.Handle("GET /reports/blocked", s.page(models.ActView, s.handleBlocked))
 
-	m.Handle("GET /api/awards", s.api(s.apiAwards))
-	m.Handle("GET /api/awards/{id...}", s.api(s.apiAward))
-	m.Handle("GET /api/review", s.api(s.apiReview))
-	m.Handle("POST /api/reports", s.api(s.apiImport))
-	m.Handle("GET /api/ledger/verify", s.api(s.apiVerify))
-	m.Handle("POST /api/ledger/verify", s.api(s.apiVerify))
-	m.Handle("/api/", s.api(func(http.ResponseWriter, *http.Request, *principal) error {
+	m.Handle("GET /api/awards", s.api(models.ActView, s.apiAwards))
+	m.Handle("GET /api/awards/{id...}", s.api(models.ActView, s.apiAward))
+	m.Handle("GET /api/review", s.api(models.ActView, s.apiReview))
+	m.Handle("POST /api/reports", s.api(models.ActImport, s.apiImport))
+	m.Handle("GET /api/ledger/verify", s.api(models.ActView, s.apiVerify))
+	m.Handle("POST /api/ledger/verify", s.api(models.ActView, s.apiVerify))
+	m.Handle("/api/", s.api("", func(http.ResponseWriter, *http.Request, *principal) error {
 		return &httpError{http.StatusNotFound, "no such API endpoint"}
 	}))
 	s.mux = m
@@ -225,14 +226,45 @@ func (s *Server) classify(r *http.Request, err error) (int, string) {
 	return http.StatusInternalServerError, "internal error (logged on the server)"
 }
 
+// allowed checks that the principal is a configured identity that may do
+// act (deny by default; "" needs only a login). It returns the 403
+// message, or "".
+func (s *Server) allowed(r *http.Request, p *principal, act models.Action) string {
+	if act == "" {
+		return ""
+	}
+	id, err := s.store.Identity(r.Context(), p.user)
+	if err != nil {
+		return fmt.Sprintf("%s is not a configured identity: ask an administrator (bountypay identity add)", p.user)
+	}
+	if err := id.Can(act); err != nil {
+		return fmt.Sprintf("%s may not %s here (roles needed: %s)", p.user, act, rolesText(act))
+	}
+	return ""
+}
+
+func rolesText(act models.Action) string {
+	rs := models.RolesFor(act)
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = string(r)
+	}
+	return strings.Join(out, ", ")
+}
+
 // page wraps an HTML handler: authentication (a login form with 401
-// otherwise), CSRF for POST, no caching, and an error page.
-func (s *Server) page(h handlerFunc) http.Handler {
+// otherwise), the role check of act (403), CSRF for POST, no caching, and
+// an error page.
+func (s *Server) page(act models.Action, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		p, err := s.authenticate(w, r)
 		if err != nil {
 			s.renderLogin(w, r, http.StatusUnauthorized, r.URL.RequestURI(), bearerMessage(r, err))
+			return
+		}
+		if msg := s.allowed(r, p, act); msg != "" {
+			s.renderError(w, r, p, http.StatusForbidden, msg)
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -265,14 +297,19 @@ func bearerMessage(r *http.Request, err error) string {
 }
 
 // api wraps a JSON handler: authentication (401 with WWW-Authenticate),
-// CSRF for browser-session POSTs, JSON errors.
-func (s *Server) api(h handlerFunc) http.Handler {
+// the role check of act (403), CSRF for browser-session POSTs, JSON
+// errors.
+func (s *Server) api(act models.Action, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		p, err := s.authenticate(w, r)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="bountypay"`)
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": err.Error()})
+			return
+		}
+		if msg := s.allowed(r, p, act); msg != "" {
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": msg})
 			return
 		}
 		if r.Method == http.MethodPost && !checkCSRF(r, p) {

@@ -193,17 +193,30 @@ func TestCSRFAndReviewDecisions(t *testing.T) {
 			t.Fatalf("refused requests changed the award: %s", a.State)
 		}
 
-		// Clear one, confirm the other; recorded under the logged-in name.
+		// A 0.95 match takes two reviewers: carol's clear is a vote, dana's
+		// clears it; recorded under the logged-in names.
 		r := f.do(http.MethodPost, "/review", req{cookie: cookie, form: form("csrf", csrf, "id", id, "decision", "clear",
 			"reason", "different person: DOB 1990, Spanish national")})
 		wantCode(t, "clear", r, http.StatusSeeOther)
-		r = f.do(http.MethodPost, "/review", req{token: danaToken, form: form("id", "PLEX-1009/plex_pass", "decision", "confirm", "reason", "test of confirm")})
-		wantCode(t, "confirm with a bearer token (no CSRF needed)", r, http.StatusSeeOther)
+		if a := f.award(id); a.State != models.StateHeld {
+			t.Fatalf("one reviewer cleared a 0.95 match: %s %q", a.State, a.Reason)
+		}
+		r = f.do(http.MethodPost, "/review", req{token: danaToken, form: form("id", id, "decision", "clear", "reason", "agree")})
+		wantCode(t, "second clear with a bearer token (no CSRF needed)", r, http.StatusSeeOther)
 		if a := f.award(id); a.State != models.StateCleared || !strings.Contains(a.Reason, "cleared by compliance") {
 			t.Fatalf("cleared award: %s %q", a.State, a.Reason)
 		}
+		// A viewer may look but not decide.
+		wantCode(t, "viewer decides", f.do(http.MethodPost, "/review", req{token: vicToken, form: form("id", "PLEX-1009/plex_pass",
+			"decision", "confirm", "reason", "x")}), http.StatusForbidden)
+		// Confirming the same match on the pass blocks the payee's money too.
+		r = f.do(http.MethodPost, "/review", req{token: danaToken, form: form("id", "PLEX-1009/plex_pass", "decision", "confirm", "reason", "test of confirm")})
+		wantCode(t, "confirm", r, http.StatusSeeOther)
 		if a := f.award("PLEX-1009/plex_pass"); a.State != models.StateBlocked {
 			t.Fatalf("confirmed award: %s", a.State)
+		}
+		if a := f.award(id); a.State != models.StateBlocked {
+			t.Fatalf("money of a confirmed payee: %s %q", a.State, a.Reason)
 		}
 		es, err := f.st.LedgerEntriesForAward(context.Background(), id)
 		if err != nil {
@@ -211,7 +224,7 @@ func TestCSRFAndReviewDecisions(t *testing.T) {
 		}
 		var found bool
 		for _, e := range es {
-			if e.Kind == ledger.KindReviewDecision && e.Actor == "carol" && e.Data["decision"] == "cleared" {
+			if e.Kind == ledger.KindReviewDecision && e.Actor == "carol" && e.Data["decision"] == "clear vote" {
 				found = true
 			}
 		}
@@ -219,7 +232,7 @@ func TestCSRFAndReviewDecisions(t *testing.T) {
 			t.Fatalf("no review decision by carol in the ledger: %+v", es)
 		}
 		page := f.get("/review", req{cookie: cookie})
-		wantContains(t, "review page after the decisions", page.body, `id="flash"`, "PLEX-1009/money is now cleared (decided by carol)", `id="no-held"`)
+		wantContains(t, "review page after the decisions", page.body, `id="flash"`, "PLEX-1009/money is now held (decided by carol)", `id="no-held"`)
 		if _, err := f.st.VerifyLedger(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -240,10 +253,10 @@ func TestApprovals(t *testing.T) {
 			cookie, csrf := f.login(token)
 			return f.do(http.MethodPost, "/approvals", req{cookie: cookie, form: url.Values{"csrf": {csrf}, "id": {id}, "reason": {reason}}})
 		}
-		// The importer is the maker: refused, with the worker's reason.
+		// The importer is a service without a finance role: refused.
 		r := approve(importerToken, "mine")
-		wantCode(t, "approval by the importer", r, http.StatusBadRequest)
-		wantContains(t, "refusal", r.body, "imported the report")
+		wantCode(t, "approval by the importer", r, http.StatusForbidden)
+		wantContains(t, "refusal", r.body, "may not approve awards")
 
 		wantCode(t, "carol approves", approve(carolToken, "severity checked"), http.StatusSeeOther)
 		r = approve(carolToken, "again")
@@ -282,7 +295,7 @@ func TestPages(t *testing.T) {
 			// compliance needs them.
 			private bool
 		}{
-			{"/", []string{`id="held-count">2<`, `id="awaiting-count">5<`, `data-state="blocked"`, "1,500.00 EUR", "demo sample list", "Verify the ledger now"}, false},
+			{"/", []string{`id="held-count">2<`, `id="awaiting-count">3<`, `data-state="blocked"`, "1,500.00 EUR", "demo sample list", "Verify the ledger now"}, false},
 			{"/awards", []string{"PLEX-1001/money", "Remote code execution in the media transcoder", "res-ada", "awaiting approval"}, false},
 			{"/awards?state=blocked", []string{"PLEX-1008/plex_pass", "PLEX-1012/plex_pass"}, false},
 			{"/awards/PLEX-1009/money", []string{"Nicolás Maduro Moros", "nmm@example.com", "Reflected XSS in the search page",
@@ -351,8 +364,10 @@ func TestAPI(t *testing.T) {
 			list.Awards[0].Amount != "500.00" || list.Awards[0].AmountMinor != 50000 || list.Truncated {
 			t.Fatalf("held awards: %+v", list)
 		}
+		// Blocked includes the Iran and Crimea money awards, blocked at
+		// decision before finance was asked to approve them.
 		decodeJSON(t, f.get("/api/awards?state=blocked,granted", o), &list)
-		if len(list.Awards) != 7 {
+		if len(list.Awards) != 9 {
 			t.Fatalf("blocked and granted: %d awards", len(list.Awards))
 		}
 		decodeJSON(t, f.get("/api/awards", o), &list)

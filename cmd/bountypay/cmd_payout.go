@@ -62,7 +62,9 @@ func cmdPayout(ctx context.Context, a *app, args []string) error {
 	reason := fs.String("reason", "", "why (recorded in the ledger)")
 	rescreen := fs.Bool("rescreen", false, "retry: screen the payee again before the new attempt (ready_to_screen instead of cleared)")
 	batch := fs.String("batch", "", "resolve: the PayPal payout_batch_id found for the attempt (compared with the frozen request, then reconciled)")
-	nothing := fs.Bool("nothing-sent", false, "resolve: PayPal has no batch for the attempt (checked by hand): close it as failed so it can be retried")
+	nothing := fs.Bool("nothing-sent", false, "resolve: PayPal has no batch for the attempt: within PayPal's 30-day memory of the id it is asked first (the identical request is resent: an existing batch is linked, none is created once); after that it takes --second-by and --transaction-ref")
+	secondBy := fs.String("second-by", "", "resolve --nothing-sent after PayPal's 30-day window: the `name` of a second finance person confirming it")
+	txRef := fs.String("transaction-ref", "", "resolve --nothing-sent after PayPal's 30-day window: the `reference` of the PayPal Transaction Search showing no payment")
 	rest, id := args[1:], ""
 	if sub != "reconcile" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		id, rest = rest[0], rest[1:]
@@ -106,7 +108,17 @@ func cmdPayout(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(a.stdout, "%s is now %s\n", id, to)
 		return nil
 	case "resolve":
-		to, err := s.Resolve(ctx, id, payout.ResolveOptions{By: *by, PayoutBatchID: *batch, NothingSent: *nothing, Reason: *reason})
+		if *secondBy != "" {
+			if _, err := a.authorized(ctx, *secondBy, models.ActPayout); err != nil {
+				return fmt.Errorf("--second-by: %w", err)
+			}
+		}
+		to, err := s.Resolve(ctx, id, payout.ResolveOptions{By: *by, PayoutBatchID: *batch, NothingSent: *nothing, Reason: *reason,
+			SecondBy: *secondBy, TransactionSearchRef: *txRef})
+		if errors.Is(err, payout.ErrBatchLinked) {
+			fmt.Fprintf(a.stdout, "%s is now %s: PayPal holds a batch for the attempt; it was linked, not settled as nothing sent\n", id, to)
+			return err
+		}
 		if err != nil {
 			return err
 		}

@@ -393,15 +393,15 @@ func reportReconcile(ctx context.Context, a *app, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "PayPal: %d accepted attempts read back", audit.Checked)
+		fmt.Fprintf(a.stdout, "PayPal: %d attempts read back (every attempt ever made)", audit.Checked)
 		if len(audit.Mismatches) == 0 {
 			fmt.Fprintln(a.stdout, ", all agree with what was recorded")
 		} else {
 			fmt.Fprintf(a.stdout, ", %d mismatch(es):\n", len(audit.Mismatches))
 			tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "AWARD\tSENDER BATCH\tPAYPAL BATCH\tMISMATCH")
+			fmt.Fprintln(tw, "AWARD\tATTEMPT\tSENDER BATCH\tPAYPAL BATCH\tKIND\tMISMATCH")
 			for _, m := range audit.Mismatches {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.AwardID, m.SenderBatchID, m.PayoutBatchID, m.Problem)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", m.AwardID, m.Attempt, m.SenderBatchID, cmpDash(m.PayoutBatchID), m.Kind, m.Problem)
 			}
 			if err := tw.Flush(); err != nil {
 				return err

@@ -40,12 +40,24 @@ func cmdScreen(ctx context.Context, a *app, args []string) error {
 	asJSON := fs.Bool("json", false, "print one JSON object per query, in input order")
 	input := fs.String("input", "", "read queries from `FILE` (one per line: NAME or NAME<TAB>COUNTRY; - for standard input)")
 	threshold := fs.Float64("review-threshold", envFloat(a.getenv, "BOUNTYPAY_REVIEW_THRESHOLD", defaultReviewThreshold), "match `score` from which the decision is review")
-	if err := a.parse(fs, args); err != nil {
+	var q compliance.Query
+	fs.StringVar(&q.Country, "country", "", "NAMEs: ISO 3166-1 alpha-2 `code` of residence (applies the jurisdiction rules)")
+	fs.StringVar(&q.Region, "region", "", "NAMEs: ISO 3166-2 `code` of residence")
+	fs.StringVar(&q.City, "city", "", "NAMEs: `city` of residence")
+	fs.StringVar(&q.PostalCode, "postal-code", "", "NAMEs: postal `code` of residence")
+	fs.StringVar(&q.DateOfBirth, "date-of-birth", "", "NAMEs: `YYYY-MM-DD`, a qualifier")
+	fs.StringVar(&q.Type, "type", "", "NAMEs: individual or entity (the worker screens researchers as individual)")
+	if err := a.parseMixed(fs, args); err != nil {
 		return err
+	}
+	if q.Type != "" && q.Type != "individual" && q.Type != "entity" {
+		return &exitError{2, fmt.Errorf("--type %q: want individual or entity: %w", q.Type, models.ErrInvalid)}
 	}
 	var queries []compliance.Query
 	for _, n := range fs.Args() {
-		queries = append(queries, compliance.Query{Name: n})
+		qn := q
+		qn.Name = n
+		queries = append(queries, qn)
 	}
 	if *input != "" {
 		qs, err := readQueries(*input, a.stdin)
@@ -104,18 +116,18 @@ func cmdScreen(ctx context.Context, a *app, args []string) error {
 		if o.Reasons == nil {
 			o.Reasons = []string{}
 		}
-		if c := queries[i].Country; c != "" {
-			v := juris.Check(models.Researcher{Country: c}, now)
-			switch v.Decision {
-			case models.DecisionBlocked:
-				o.Decision = string(models.DecisionBlocked)
-				o.Reasons = append(o.Reasons, "sanctioned jurisdiction: "+v.Reason)
-			case models.DecisionReview:
-				if o.Decision == string(models.DecisionClear) {
-					o.Decision = string(models.DecisionReview)
-				}
-				o.Reasons = append(o.Reasons, "jurisdiction needs review: "+v.Reason)
-			}
+		// The one verdict the worker uses too (without remembered
+		// decisions: this command touches no payee).
+		qi := queries[i]
+		j := juris.Evaluate(compliance.JurisdictionSubject{Country: qi.Country, Region: qi.Region, City: qi.City, PostalCode: qi.PostalCode}, now)
+		if qi.Country == "" && qi.Region == "" && qi.City == "" && qi.PostalCode == "" {
+			// A bare name: no address to judge, names only.
+			j = compliance.JurisdictionResult{Decision: models.DecisionClear, Version: j.Version}
+		}
+		v := compliance.Combine(j, r, compliance.Remembered{}, 0)
+		o.Decision = string(v.Decision)
+		if v.Reason != "" && v.Jurisdiction.Decision != models.DecisionClear {
+			o.Reasons = append(o.Reasons, v.Reason)
 		}
 		for j, m := range r.Matches {
 			if j == 5 {
@@ -147,7 +159,7 @@ func cmdScreen(ctx context.Context, a *app, args []string) error {
 	return tw.Flush()
 }
 
-// readQueries reads NAME or NAME<TAB>COUNTRY lines.
+// readQueries reads NAME[<TAB>COUNTRY[<TAB>REGION[<TAB>CITY[<TAB>POSTAL CODE]]]] lines.
 func readQueries(name string, stdin io.Reader) ([]compliance.Query, error) {
 	var r io.Reader = stdin
 	if name != "-" {
@@ -168,12 +180,17 @@ func readQueries(name string, stdin io.Reader) ([]compliance.Query, error) {
 		if strings.TrimSpace(t) == "" {
 			continue
 		}
-		n, c, _ := strings.Cut(t, "\t")
-		c = strings.ToUpper(strings.TrimSpace(c))
+		f := strings.Split(t, "\t")
+		if len(f) > 5 {
+			return nil, &models.FieldError{File: name, Line: line, Reason: fmt.Sprintf("%d tab-separated fields: want at most NAME, COUNTRY, REGION, CITY, POSTAL CODE", len(f))}
+		}
+		f = append(f, make([]string, 5-len(f))...)
+		c := strings.ToUpper(strings.TrimSpace(f[1]))
 		if c != "" && (len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z') {
 			return nil, &models.FieldError{File: name, Line: line, Field: "country", Reason: fmt.Sprintf("%q is not an ISO 3166-1 alpha-2 code", c)}
 		}
-		qs = append(qs, compliance.Query{Name: strings.TrimSpace(n), Country: c})
+		qs = append(qs, compliance.Query{Name: strings.TrimSpace(f[0]), Country: c, Region: strings.TrimSpace(f[2]),
+			City: strings.TrimSpace(f[3]), PostalCode: strings.TrimSpace(f[4])})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("screen --input %s: %w", name, err)
