@@ -15,8 +15,8 @@ import (
 func cmdImport(ctx context.Context, a *app, args []string) error {
 	fs := a.flags("import", "[flags] FILE|-")
 	format := fs.String("format", "auto", "input `format`: auto, jsonl, json or csv")
-	by := fs.String("by", a.getenv("USER"), "`name` of the person importing (recorded in the ledger; env USER)")
-	if err := a.parse(fs, args); err != nil {
+	by := fs.String("by", a.getenv("USER"), "`name` of the importer: a configured identity with the importer role (recorded in the ledger; env USER)")
+	if err := a.parseMixed(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
