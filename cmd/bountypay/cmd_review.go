@@ -32,6 +32,9 @@ func cmdReview(ctx context.Context, a *app, args []string) error {
 		}
 		id = fs.Arg(0)
 	}
+	if err := o.validate(); err != nil {
+		return err
+	}
 	st, err := a.store(ctx)
 	if err != nil {
 		return err
@@ -75,7 +78,8 @@ func cmdReview(ctx context.Context, a *app, args []string) error {
 // screening builds the screening service (for review and rescreen).
 func (a *app) screening(st *store.Store, o *runOpts) *worker.Screening {
 	juris, _ := newJurisdictions()
-	return worker.NewScreening(worker.ScreeningConfig{MaxListAge: o.maxListAge, ReviewThreshold: o.threshold}, st, juris, newListBuilder(o.threshold))
+	return worker.NewScreening(worker.ScreeningConfig{MaxListAge: o.maxListAge, ReviewThreshold: o.threshold,
+		TwoReviewerScore: o.twoReviewerScore, ReviewersRequired: o.reviewers}, st, juris, newListBuilder(o.threshold))
 }
 
 func rescreenAfterLoad(ctx context.Context, a *app, st *store.Store) (worker.RescreenReport, error) {

@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout/paypal"
 	"github.com/plex/bountypay/store"
@@ -29,6 +31,12 @@ type runOpts struct {
 	runCap     string
 	threshold  float64
 	approval   *approvalOpts
+	// reviewers and twoReviewerScore: how many compliance reviewers clear
+	// a jurisdiction hold or a strong match, and from which score.
+	reviewers        int
+	twoReviewerScore float64
+	// envErr is a malformed environment setting of these flags.
+	envErr error
 }
 
 func (a *app) runFlags(fs *flag.FlagSet) *runOpts {
@@ -40,7 +48,54 @@ func (a *app) runFlags(fs *flag.FlagSet) *runOpts {
 	fs.StringVar(&o.runCap, "run-cap", cmp.Or(a.getenv("BOUNTYPAY_RUN_CAP"), "100000.00 USD"), "total sent per run and currency, `list` of \"AMOUNT CUR\" (env BOUNTYPAY_RUN_CAP)")
 	o.approval = a.approvalFlags(fs)
 	fs.Float64Var(&o.threshold, "review-threshold", envFloat(a.getenv, "BOUNTYPAY_REVIEW_THRESHOLD", defaultReviewThreshold), "sanctions match `score` from which a person must review (env BOUNTYPAY_REVIEW_THRESHOLD)")
+	reviewers, err1 := strictIntEnv(a.getenv, "BOUNTYPAY_REVIEWERS_REQUIRED", 2)
+	two, err2 := strictFloatEnv(a.getenv, "BOUNTYPAY_TWO_REVIEWER_SCORE", compliance.DefaultTwoReviewerScore)
+	o.envErr = errors.Join(err1, err2)
+	fs.IntVar(&o.reviewers, "reviewers-required", reviewers, "distinct compliance reviewers `n`eeded to clear a jurisdiction hold or a match at or above --two-reviewer-score (env BOUNTYPAY_REVIEWERS_REQUIRED)")
+	fs.Float64Var(&o.twoReviewerScore, "two-reviewer-score", two, "match `score` from which clearing a hold takes --reviewers-required reviewers (env BOUNTYPAY_TWO_REVIEWER_SCORE)")
 	return o
+}
+
+// validate reports a malformed setting of the run flags, naming it.
+func (o *runOpts) validate() error {
+	if o.envErr != nil {
+		return o.envErr
+	}
+	if o.reviewers < 1 {
+		return fmt.Errorf("--reviewers-required %d: want at least 1: %w", o.reviewers, models.ErrInvalid)
+	}
+	if o.twoReviewerScore <= 0 || o.twoReviewerScore > 1 {
+		return fmt.Errorf("--two-reviewer-score %g: want a score in (0, 1]: %w", o.twoReviewerScore, models.ErrInvalid)
+	}
+	return nil
+}
+
+// strictIntEnv reads an integer setting; a malformed one is an error
+// naming it, never a silent default.
+func strictIntEnv(getenv func(string) string, name string, def int) (int, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return def, fmt.Errorf("%s=%q: want a whole number: %w", name, v, models.ErrInvalid)
+	}
+	return n, nil
+}
+
+// strictFloatEnv reads a number setting; a malformed one is an error
+// naming it.
+func strictFloatEnv(getenv func(string) string, name string, def float64) (float64, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return def, fmt.Errorf("%s=%q: want a number: %w", name, v, models.ErrInvalid)
+	}
+	return f, nil
 }
 
 // parseCaps parses "20000.00 USD, 2000000 JPY".
@@ -94,6 +149,9 @@ func (a *app) runner(ctx context.Context, o *runOpts) (*worker.Runner, *store.St
 	if o.threshold <= 0 || o.threshold > 1 {
 		return nil, nil, fmt.Errorf("--review-threshold %g: want a score in (0, 1]: %w", o.threshold, models.ErrInvalid)
 	}
+	if err := o.validate(); err != nil {
+		return nil, nil, err
+	}
 	maxItem, err := parseCaps("max-item", o.maxItem)
 	if err != nil {
 		return nil, nil, err
@@ -110,15 +168,14 @@ func (a *app) runner(ctx context.Context, o *runOpts) (*worker.Runner, *store.St
 	if err != nil {
 		return nil, nil, err
 	}
-	juris, err := newJurisdictions()
-	if err != nil {
+	if _, err := newJurisdictions(); err != nil {
 		return nil, nil, err
 	}
 	sender, _, err := a.payoutSender(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	sc := worker.NewScreening(worker.ScreeningConfig{MaxListAge: o.maxListAge, ReviewThreshold: o.threshold}, st, juris, newListBuilder(o.threshold))
+	sc := a.screening(st, o)
 	r := worker.NewRunner(worker.Config{DryRun: o.dryRun, KillSwitch: o.killSwitch, MaxListAge: o.maxListAge,
 		MaxItem: maxItem, RunCap: runCap, Logger: a.log, PayPalConfigured: sender.PayPalConfigured(), Approval: approval},
 		st, decider, sc, sender)
