@@ -49,7 +49,7 @@ var transitions = map[AwardState][]AwardState{
 	// A cleared award is screened again right before sending: a new list can
 	// hold or block it, and a changed award can need approvals again.
 	StateCleared: {StateSending, StateHeld, StateBlocked, StateReadyToScreen, StateCancelled, StateAwaitingApproval},
-	StateSending: {StateSent, StateGranted, StateFulfilled, StateFailed, StateNeedsReconciliation, StateCleared},
+	StateSending: {StateSent, StateGranted, StateFulfilled, StateFailed, StateNeedsReconciliation},
 	StateSent: {StatePaid, StateUnclaimed, StateFailed, StateReturned, StateOnHold,
 		StateNeedsReconciliation},
 	StateUnclaimed:           {StatePaid, StateReturned, StateFailed},

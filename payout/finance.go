@@ -388,11 +388,11 @@ func (s *Sender) settleNothingSent(ctx context.Context, att store.Attempt, o Res
 		}
 		d := ledger.Draft{
 			IdempotencyKey: resolvedVoidKey(a.ID, cur.SenderBatchID),
-			Kind:           ledger.KindSendVoided, Actor: o.By, EffectiveAt: tx.Now(), Postings: ledger.VoidPostings(&a),
+			Kind:           ledger.KindSendVoided, Actor: o.By, EffectiveAt: tx.Now(),
 			Data: data,
 		}
 		if cur.Channel == ChannelEntitlement {
-			d.Kind, d.Postings = ledger.KindStateChanged, nil
+			d.Kind = ledger.KindStateChanged
 		}
 		return tx.Transition(&a, models.StateFailed, "nothing was sent, confirmed by "+who, d, nil)
 	})

@@ -66,8 +66,7 @@ func (s *Sender) GrantPass(ctx context.Context, awardID string) (Outcome, error)
 		return tx.Transition(&a, models.StateGranted, "", ledger.Draft{
 			IdempotencyKey: fmt.Sprintf("award/%s/granted/%d", a.ID, n),
 			Kind:           ledger.KindGranted, Actor: s.cfg.Actor, EffectiveAt: now,
-			Postings: ledger.GrantedPostings(&a),
-			Data:     map[string]string{"pass_code_id": fmt.Sprint(codeID), "channel": ChannelPassCode},
+			Data: map[string]string{"pass_code_id": fmt.Sprint(codeID), "channel": ChannelPassCode},
 		}, nil)
 	})
 	return out, err
@@ -179,7 +178,6 @@ func (s *Sender) granted(ctx context.Context, att store.Attempt, res entitlement
 		return tx.Transition(&a, models.StateGranted, "", ledger.Draft{
 			IdempotencyKey: "award/" + a.ID + "/granted/" + cur.SenderBatchID,
 			Kind:           ledger.KindGranted, Actor: s.cfg.Actor, EffectiveAt: tx.Now(),
-			Postings: ledger.GrantedPostings(&a),
 			Data: map[string]string{"channel": ChannelEntitlement, "grant_id": cur.SenderBatchID,
 				"entitlement_id": res.EntitlementID},
 		}, nil)

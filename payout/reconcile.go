@@ -188,15 +188,6 @@ func (s *Sender) applyItem(ctx context.Context, att store.Attempt, it paypal.Ite
 
 // move applies one item status to the award inside tx.
 func (s *Sender) move(tx *store.Tx, a *models.Award, cur *store.Attempt, status string, mv itemMove, it paypal.ItemStatus) error {
-	var postings []ledger.Posting
-	switch mv.kind {
-	case ledger.KindPaid:
-		postings = ledger.PaidPostings(a, cur.FeeMinor)
-	case ledger.KindSendVoided:
-		postings = ledger.VoidPostings(a)
-	case ledger.KindReversed:
-		postings = ledger.ReversedPostings(a)
-	}
 	now := tx.Now()
 	effective := now
 	if !it.TimeProcessed.IsZero() && mv.kind == ledger.KindPaid && !it.TimeProcessed.After(now) {
@@ -231,7 +222,7 @@ func (s *Sender) move(tx *store.Tx, a *models.Award, cur *store.Attempt, status 
 	}
 	return tx.Transition(a, mv.to, reason, ledger.Draft{
 		IdempotencyKey: fmt.Sprintf("award/%s/%s/%s/v%d", a.ID, status, cur.SenderBatchID, a.Version),
-		Kind:           mv.kind, Actor: s.cfg.Actor, EffectiveAt: effective, Postings: postings,
+		Kind:           mv.kind, Actor: s.cfg.Actor, EffectiveAt: effective,
 		Data: map[string]string{"sender_batch_id": cur.SenderBatchID, "payout_batch_id": cur.PayoutBatchID,
 			"payout_item_id": cur.PayoutItemID, "transaction_status": status,
 			"fee": fmt.Sprint(cur.FeeMinor), "error": it.ErrorName, "time_processed": timeText(it.TimeProcessed)},

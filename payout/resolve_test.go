@@ -394,7 +394,7 @@ func TestAuditReadsEveryAttempt(t *testing.T) {
 			t.Fatalf("attempt %v, batch %q", err, batchID)
 		}
 		rec.PayoutBatchID = batchID
-		if err := st.SaveAttempt(ctxT(t), &rec); err != nil {
+		if err := st.InTx(ctxT(t), func(tx *store.Tx) error { return tx.SaveAttempt(&rec) }); err != nil {
 			t.Fatal(err)
 		}
 		res, err = f.sender.Audit(ctxT(t))

@@ -327,7 +327,6 @@ func (s *Sender) startMoney(ctx context.Context, awardID string, claim bool) (st
 			Kind:           ledger.KindSendStarted,
 			Actor:          s.cfg.Actor,
 			EffectiveAt:    tx.Now(),
-			Postings:       ledger.SendPostings(&a),
 			Data:           map[string]string{"sender_batch_id": batch.SenderBatchID, "attempt": fmt.Sprint(n)},
 		}, func(a *models.Award) { a.Attempt = n })
 	})
@@ -580,11 +579,10 @@ func (s *Sender) rejected(ctx context.Context, att store.Attempt, why string) (O
 		d := ledger.Draft{
 			IdempotencyKey: "award/" + a.ID + "/void/" + cur.SenderBatchID,
 			Kind:           ledger.KindSendVoided, Actor: s.cfg.Actor, EffectiveAt: tx.Now(),
-			Postings: ledger.VoidPostings(&a),
-			Data:     map[string]string{"sender_batch_id": cur.SenderBatchID, "channel": cur.Channel},
+			Data: map[string]string{"sender_batch_id": cur.SenderBatchID, "channel": cur.Channel},
 		}
 		if cur.Channel == ChannelEntitlement {
-			d.Kind, d.Postings = ledger.KindStateChanged, nil // nothing was moved at send start
+			d.Kind = ledger.KindStateChanged // a pass stays payable while it is being granted
 		}
 		return tx.Transition(&a, models.StateFailed, "refused: "+why, d, nil)
 	})

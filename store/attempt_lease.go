@@ -12,14 +12,7 @@ import (
 
 // OpenAttemptStatuses are the statuses of an attempt whose request must be
 // (re-)sent: written ahead, answer lost, or refused for an operator reason.
-func OpenAttemptStatuses() []AttemptStatus {
-	return []AttemptStatus{AttemptPending, AttemptUnknown, AttemptDeferred}
-}
-
-// Open reports whether the attempt's request must still be (re-)sent.
-func (s AttemptStatus) Open() bool {
-	return s == AttemptPending || s == AttemptUnknown || s == AttemptDeferred
-}
+func OpenAttemptStatuses() []AttemptStatus { return models.OpenAttemptStatuses() }
 
 // AttemptTimes are the bookkeeping times of an attempt that the Attempt
 // struct does not carry (schema version 3).

@@ -4,29 +4,23 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/plex/bountypay/models"
 )
 
-// AttemptStatus is where a send attempt stands. Persisted; append-only.
-type AttemptStatus string
+// AttemptStatus is where a send attempt stands (models.AttemptStatus; the
+// transition table lives there).
+type AttemptStatus = models.AttemptStatus
 
-// The attempt statuses.
+// The attempt statuses (see models).
 const (
-	// AttemptPending: written ahead, the call may or may not have happened.
-	AttemptPending AttemptStatus = "pending"
-	// AttemptUnknown: sent, but the answer was lost (timeout, 5xx, bad body);
-	// resolved by resending the identical request.
-	AttemptUnknown AttemptStatus = "unknown"
-	// AttemptDeferred: PayPal refused for a reason on our side (funds,
-	// account); nothing was paid; retried later with the same id.
-	AttemptDeferred AttemptStatus = "deferred"
-	// AttemptAccepted: PayPal holds the batch; reconcile by GET.
-	AttemptAccepted AttemptStatus = "accepted"
-	// AttemptSettled: the item reached a final status.
-	AttemptSettled AttemptStatus = "settled"
-	// AttemptRejected: PayPal confirmed nothing was created (4xx).
-	AttemptRejected AttemptStatus = "rejected"
-	// AttemptManual: no machine can tell what happened; finance reconciles.
-	AttemptManual AttemptStatus = "manual"
+	AttemptPending  = models.AttemptPending
+	AttemptUnknown  = models.AttemptUnknown
+	AttemptDeferred = models.AttemptDeferred
+	AttemptAccepted = models.AttemptAccepted
+	AttemptSettled  = models.AttemptSettled
+	AttemptRejected = models.AttemptRejected
+	AttemptManual   = models.AttemptManual
 )
 
 // Attempt is one write-ahead send of an award: a PayPal batch, or a pass
@@ -68,18 +62,22 @@ func (tx *Tx) InsertAttempt(a *Attempt) error {
 	return nil
 }
 
-// SaveAttempt updates an attempt.
+// SaveAttempt updates an attempt inside the transaction that locked it
+// (LockAttemptOf). A status change must be allowed by the attempt
+// transition table (models.CheckAttemptTransition).
 func (tx *Tx) SaveAttempt(a *Attempt) error {
+	var old Attempt
+	if err := tx.db.Select("status").Where("sender_batch_id = ?", a.SenderBatchID).Take(&old).Error; err != nil {
+		return translate(err, "attempt "+a.SenderBatchID)
+	}
+	if err := models.CheckAttemptTransition(a.SenderBatchID, old.Status, a.Status); err != nil {
+		return err
+	}
 	a.UpdatedAt = tx.Now()
 	if err := tx.db.Save(a).Error; err != nil {
 		return translate(err, "save attempt "+a.SenderBatchID)
 	}
 	return nil
-}
-
-// SaveAttempt updates an attempt outside a transaction.
-func (s *Store) SaveAttempt(ctx context.Context, a *Attempt) error {
-	return s.InTx(ctx, func(tx *Tx) error { return tx.SaveAttempt(a) })
 }
 
 // Attempt reads an attempt by sender batch id.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/plex/bountypay/ledger"
@@ -153,7 +154,8 @@ func (s *Store) CountAwardsByState(ctx context.Context) (map[models.AwardState]i
 	return out, nil
 }
 
-// InsertAward stores a new award and its decision entry.
+// InsertAward stores a new award and its decision entry, booked by the
+// posting rule (the reserve: expense:bounties -> payable).
 // An award without a payee version is for the version in force.
 func (tx *Tx) InsertAward(a *models.Award, d ledger.Draft) error {
 	if a.PayeeVersion == 0 {
@@ -170,6 +172,11 @@ func (tx *Tx) InsertAward(a *models.Award, d ledger.Draft) error {
 		return translate(err, "insert award "+a.ID)
 	}
 	d.AwardID = a.ID
+	ps := ledger.PostingsFor(a, ledger.Movement{To: models.StatePending})
+	if d.Postings != nil && !ledger.SamePostings(d.Postings, ps) {
+		return fmt.Errorf("award %s decided: postings %v differ from the posting rule's %v: %w", a.ID, d.Postings, ps, models.ErrInvalid)
+	}
+	d.Postings = ps
 	_, _, err := tx.Append(d)
 	return err
 }
@@ -203,6 +210,14 @@ func (tx *Tx) Transition(a *models.Award, to models.AwardState, reason string, d
 	if d.Data == nil {
 		d.Data = map[string]string{}
 	}
+	ps, err := tx.rulePostings(&next, from, to, d.Data)
+	if err != nil {
+		return err
+	}
+	if d.Postings != nil && !ledger.SamePostings(d.Postings, ps) {
+		return fmt.Errorf("award %s %s -> %s: postings %v differ from the posting rule's %v: %w", a.ID, from, to, d.Postings, ps, models.ErrInvalid)
+	}
+	d.Postings = ps
 	d.Data["from"], d.Data["to"] = string(from), string(to)
 	if reason != "" {
 		d.Data["reason"] = reason
@@ -215,6 +230,31 @@ func (tx *Tx) Transition(a *models.Award, to models.AwardState, reason string, d
 	}
 	*a = next
 	return nil
+}
+
+// rulePostings are the postings of a transition by the one posting rule
+// (ledger.PostingsFor): the fee of a payment comes from the entry's "fee"
+// fact, the amount of a cancellation from what the ledger holds payable.
+func (tx *Tx) rulePostings(a *models.Award, from, to models.AwardState, data map[string]string) ([]ledger.Posting, error) {
+	m := ledger.Movement{From: from, To: to}
+	if to == models.StatePaid && data["fee"] != "" {
+		fee, err := strconv.ParseInt(data["fee"], 10, 64)
+		if err != nil || fee < 0 {
+			return nil, fmt.Errorf("award %s: fee %q: %w", a.ID, data["fee"], models.ErrInvalid)
+		}
+		m.Fee = fee
+	}
+	if to == models.StateCancelled {
+		pos, err := tx.AwardPosition(a)
+		if err != nil {
+			return nil, err
+		}
+		m.Payable = pos.Payable
+		if m.Payable <= 0 {
+			m.Payable = -1 // nothing payable: nothing to reverse
+		}
+	}
+	return ledger.PostingsFor(a, m), nil
 }
 
 // Researcher reads one researcher.

@@ -106,13 +106,10 @@ func (s *Store) CancelAward(ctx context.Context, id, by, reason string) (models.
 			return fmt.Errorf("award %s: %s %s is with PayPal: settle the attempt first: %w", a.ID,
 				ledger.FormatUnits(pos.InFlight, pos.Asset), pos.Asset, models.ErrConflict)
 		}
-		var ps []ledger.Posting
-		if pos.Payable > 0 {
-			ps = []ledger.Posting{{Debit: ledger.Payable(a.ResearcherID), Credit: ledger.AccountBounties, Asset: pos.Asset, Amount: pos.Payable}}
-		}
+		// The posting rule reverses what the ledger holds payable.
 		err = tx.Transition(&a, models.StateCancelled, reason, ledger.Draft{
 			IdempotencyKey: fmt.Sprintf("award/%s/cancelled/%d", a.ID, a.Version),
-			Kind:           ledger.KindCancelled, Actor: by, EffectiveAt: tx.Now(), Postings: ps,
+			Kind:           ledger.KindCancelled, Actor: by, EffectiveAt: tx.Now(),
 		}, nil)
 		out = a
 		return err
@@ -235,7 +232,7 @@ func (s *Store) FulfilAward(ctx context.Context, id, by, note string) (models.Aw
 		}
 		err = tx.Transition(&a, models.StateFulfilled, note, ledger.Draft{
 			IdempotencyKey: fmt.Sprintf("award/%s/fulfilled/%d", a.ID, n),
-			Kind:           ledger.KindFulfilled, Actor: by, EffectiveAt: now, Postings: ledger.GrantedPostings(&a), Data: data,
+			Kind:           ledger.KindFulfilled, Actor: by, EffectiveAt: now, Data: data,
 		}, nil)
 		out = a
 		return err

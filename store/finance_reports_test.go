@@ -46,7 +46,7 @@ func TestReconcileNamesMismatches(t *testing.T) {
 					return err
 				}
 				return tx.Transition(&a, models.StatePaid, "", ledger.Draft{IdempotencyKey: id + "/paid", Kind: ledger.KindPaid, Actor: "b",
-					EffectiveAt: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), Postings: ledger.PaidPostings(&a, 25)}, nil)
+					EffectiveAt: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), Data: map[string]string{"fee": "25"}}, nil)
 			})
 			if err != nil {
 				t.Fatal(err)

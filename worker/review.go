@@ -199,7 +199,6 @@ func (s *Screening) Decide(ctx context.Context, awardID string, confirm bool, by
 			out = a
 			return err
 		}
-		d.Postings = ledger.BlockedPostings(&a)
 		if err := tx.Transition(&a, models.StateBlocked, "compliance confirmed the match: "+reason, d, nil); err != nil {
 			return err
 		}
@@ -255,7 +254,6 @@ func blockUnsent(tx *store.Tx, researcherID, by, reason string) error {
 		if err := tx.Transition(a, models.StateBlocked, reason, ledger.Draft{
 			IdempotencyKey: fmt.Sprintf("award/%s/blocked-with-payee/%d", a.ID, a.Version),
 			Kind:           ledger.KindBlocked, Actor: by, EffectiveAt: tx.Now(),
-			Postings: ledger.BlockedPostings(a),
 		}, nil); err != nil {
 			return err
 		}

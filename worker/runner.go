@@ -210,7 +210,7 @@ func (r *Runner) decide(ctx context.Context, res *Result) error {
 					if err := tx.InsertAward(a, ledger.Draft{
 						IdempotencyKey: "award/" + a.ID + "/decided",
 						Kind:           ledger.KindAwardDecided, Actor: r.cfg.Actor, EffectiveAt: now,
-						Postings: ledger.DecidedPostings(a), Data: data,
+						Data: data,
 					}); err != nil {
 						return err
 					}

@@ -283,7 +283,6 @@ func recordScreening(tx *store.Tx, a *models.Award, v Verdict, actor string) err
 			Kind: ledger.KindScreened, Actor: actor, EffectiveAt: tx.Now(), Data: data}, nil)
 	default:
 		return tx.Transition(a, models.StateBlocked, v.Reason, ledger.Draft{IdempotencyKey: key,
-			Kind: ledger.KindBlocked, Actor: actor, EffectiveAt: tx.Now(), Data: data,
-			Postings: ledger.BlockedPostings(a)}, nil)
+			Kind: ledger.KindBlocked, Actor: actor, EffectiveAt: tx.Now(), Data: data}, nil)
 	}
 }
