@@ -48,7 +48,7 @@ const (
 const (
 	// DefaultResendHorizon is how long after the first submission an
 	// attempt whose outcome is open may still be re-sent automatically;
-	// PayPal deduplicates sender_batch_id for 30 days (§13.5).
+	// PayPal deduplicates sender_batch_id for 30 days.
 	DefaultResendHorizon = 20 * 24 * time.Hour
 	// DefaultLeaseFor is how long one submission holds its attempt against
 	// other workers. It must exceed the PayPal client's timeout; a worker
@@ -496,7 +496,7 @@ func (s *Sender) reopen(ctx context.Context, att store.Attempt, status store.Att
 }
 
 // adopt accepts a batch a duplicate answer points to, once its items are
-// exactly the attempt's (§13.4).
+// exactly the attempt's.
 func (s *Sender) adopt(ctx context.Context, att store.Attempt, batch paypal.Batch, batchID string) (Outcome, error) {
 	bs, err := s.pp.GetBatch(ctx, batchID)
 	if err != nil {

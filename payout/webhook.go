@@ -37,7 +37,7 @@ const (
 	staleSlack = time.Hour
 )
 
-// WebhookHandler receives PayPal's payout webhooks (§11, §13.8). Events
+// WebhookHandler receives PayPal's payout webhooks. Events
 // are hints: it verifies the signature over the raw body, drops
 // redeliveries by event id, ignores events of other or superseded
 // attempts and stale ones, then reads the item or batch from PayPal and

@@ -7,9 +7,8 @@
 // balances, fees and PayPal's asynchronous processing on an injectable
 // clock, sends signed webhooks, and lets tests script faults (errors,
 // hangs, resets, truncated bodies, rate limits, token expiry) per call.
-// Its own endpoints under /sandbox/ inspect and drive it. See
-// /work/shared/docs/paypal-payouts.md §12 for what it reproduces and
-// README.md in this directory for the HTTP API.
+// Its own endpoints under /sandbox/ inspect and drive it. See README.md in
+// this directory for what it reproduces and for the HTTP API.
 //
 // Money is handled as integer minor units with PayPal's decimals (0 for
 // HUF, JPY and TWD, 2 otherwise), never as floats.

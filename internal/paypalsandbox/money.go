@@ -16,7 +16,8 @@ type currencyInfo struct {
 	usd20k   int64
 }
 
-// currencies is PayPal's Payouts currency table (reference §6).
+// currencies is PayPal's Payouts currency table (its currency codes
+// reference).
 var currencies = map[string]currencyInfo{
 	"AUD": {2, 30_000}, "BRL": {2, 100_000}, "CAD": {2, 27_500},
 	"CNY": {2, 145_000}, "CZK": {2, 460_000}, "DKK": {2, 138_000},

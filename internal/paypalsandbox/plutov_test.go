@@ -72,7 +72,7 @@ func TestPlutovClient(t *testing.T) {
 		t.Errorf("created %+v", created.BatchHeader)
 	}
 
-	// The duplicate is detectable as reference §10.13 describes.
+	// The duplicate is detectable from its error body.
 	_, err = c.CreatePayout(ctx, p)
 	var er *paypal.ErrorResponse
 	if !errors.As(err, &er) || er.Response.StatusCode != 400 || er.Name != "USER_BUSINESS_ERROR" ||
@@ -143,13 +143,13 @@ func TestPlutovClient(t *testing.T) {
 		t.Errorf("after refresh: %v", err)
 	}
 
-	// A truncated 201 is an error although the batch exists (§10.11).
+	// A truncated 201 is an error although the batch exists.
 	sb.InjectFault(Fault{Kind: FaultTruncate})
 	p.SenderBatchHeader.SenderBatchID = "bb-award-3-a1"
 	if _, err := c.CreatePayout(ctx, p); err == nil {
 		t.Error("truncated body decoded")
 	}
-	// An HTML 502 is a *json.SyntaxError, not an ErrorResponse (§10.9).
+	// An HTML 502 is a *json.SyntaxError, not an ErrorResponse.
 	sb.InjectFault(Fault{Kind: FaultHTML502})
 	p.SenderBatchHeader.SenderBatchID = "bb-award-4-a1"
 	_, err = c.CreatePayout(ctx, p)

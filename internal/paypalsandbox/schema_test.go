@@ -221,7 +221,7 @@ func (v *validation) check(path string, schema map[string]any, val any) {
 }
 
 // Known, deliberate deviations of the sandbox from the spec, each
-// mirroring observed PayPal traffic (reference §7, §8).
+// mirroring observed PayPal traffic.
 var (
 	// The duplicate error's detail carries "link" (singular); links carry
 	// encType.

@@ -7,7 +7,8 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// paypalExponents is PayPal's own decimal table for Payouts (§6). It
+// paypalExponents is PayPal's own decimal table for Payouts (its
+// currency codes reference). It
 // differs from ISO 4217: HUF and TWD take integers at PayPal although ISO
 // gives them two decimals ("Decimal amounts will throw an error").
 var paypalExponents = map[string]int{

@@ -18,7 +18,8 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// MaxItems is the most items PayPal accepts in one create request (§4).
+// MaxItems is the most items PayPal accepts in one create request
+// (PayPal's Payouts API reference: 15,000).
 const MaxItems = 15000
 
 // Recipient types for Item.RecipientType.
@@ -27,7 +28,8 @@ const (
 	RecipientPayPalID = "PAYPAL_ID"
 )
 
-// Other limits PayPal documents for a create request (§4).
+// Other limits PayPal documents for a create request (Payouts API
+// reference, "Create batch payout").
 const (
 	maxSenderBatchID = 256
 	maxSenderItemID  = 63
@@ -42,7 +44,9 @@ var recipientTypes = map[string]bool{
 	RecipientEmail: true, "PHONE": true, RecipientPayPalID: true, "USER_HANDLE": true,
 }
 
-// Batch is one payout request. bountypay sends one award per batch (§13.9).
+// Batch is one payout request. bountypay sends one award per batch, so
+// that one award's problem never holds another (see the README, "Why one
+// award per batch").
 type Batch struct {
 	// SenderBatchID is PayPal's only deduplication key (30 days). It is
 	// required and also sent as the PayPal-Request-Id header. Reuse it,
@@ -410,7 +414,8 @@ func (c *Client) itemCall(ctx context.Context, op, method, itemID, suffix string
 }
 
 // Wire types: lenient about times (strings, parsed best-effort) so that a
-// timestamp format never turns a created batch into an error (§10.11).
+// timestamp format never turns a created batch into an error (a 201 whose
+// body does not decode still means the batch exists).
 
 type wireAmount struct {
 	Currency string `json:"currency"`
@@ -544,7 +549,8 @@ func parseTime(s string) time.Time {
 // same sender_batch_id (when PayPal reports it), the same number of items,
 // and for each intended item one item with its sender_item_id, receiver
 // (e-mail compared case-insensitively) and amount. Adopt a duplicate only
-// when Matches returns nil (§13.4). The error matches models.ErrConflict
+// when Matches returns nil: a duplicate answer proves a batch exists, not
+// that it is ours as frozen. The error matches models.ErrConflict
 // and names the differing fields, never their values.
 func (s BatchStatus) Matches(b Batch) error {
 	var diffs []string

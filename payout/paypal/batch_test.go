@@ -16,7 +16,7 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// Bodies from docs/paypal-payouts.md §8.
+// Error bodies in the shapes PayPal's Payouts API answers with.
 const (
 	bodyDuplicateWithLink = `{"name":"USER_BUSINESS_ERROR","message":"User business error.","debug_id":"f701090abdcb2","information_link":"https://developer.paypal.com/docs/api/payments.payouts-batch/#errors","details":[{"field":"SENDER_BATCH_ID","location":"body","issue":"Batch with given sender_batch_id already exists","link":[{"href":"https://api.sandbox.paypal.com/v1/payments/payouts/Q6K2CE4GQ36MQ","rel":"self","method":"GET","encType":"application/json"}]}],"links":[]}`
 	// plutov unit_test.go TestTypeErrorResponseOne shape.
@@ -222,7 +222,8 @@ func checkCreate(t *testing.T, got Created, err error, want wantKind) {
 }
 
 // checkCreateRequest checks what went over the wire: the plutov pitfalls
-// (§10.1, §10.2, §10.5) must be worked around.
+// (no timeout, error bodies it cannot decode, a dropped Retry-After) must
+// be worked around.
 func checkCreateRequest(t *testing.T, r recorded, b Batch) {
 	t.Helper()
 	if r.method != http.MethodPost || r.path != "/v1/payments/payouts" {
@@ -262,7 +263,8 @@ func checkCreateRequest(t *testing.T, r recorded, b Batch) {
 	}
 }
 
-// The same Batch must produce byte-identical requests (§13.12).
+// The same Batch must produce byte-identical requests: a resend repeats
+// the frozen request exactly.
 func TestCreateBatchRetrySendsIdenticalBody(t *testing.T) {
 	t.Parallel()
 	f := newFakePayPal(t, jsonHandler(500, bodyInternal))

@@ -168,7 +168,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	hc.Timeout = cmp.Or(cfg.Timeout, hc.Timeout, DefaultTimeout)
 	hc.Transport = observingTransport{base: cmp.Or[http.RoundTripper](hc.Transport, http.DefaultTransport)}
-	// plutov's default client has no timeout (§10.7).
+	// plutov's default HTTP client has no timeout.
 	ppc.SetHTTPClient(&hc)
 
 	hosts, _ := parseCertHosts(cfg.CertHosts) // validated above
@@ -346,7 +346,7 @@ func withExchange(ctx context.Context, ex *exchange) context.Context {
 
 // observingTransport records the status, headers and (for non-2xx) the body
 // of a response before plutov sees it: plutov loses the status code of a
-// non-JSON error body (§10.9) and drops Retry-After.
+// non-JSON error body (an HTML 502 from a proxy) and drops Retry-After.
 type observingTransport struct{ base http.RoundTripper }
 
 func (t observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -1,6 +1,7 @@
 // Package paypal is bountypay's adapter over PayPal Payouts, built on
 // github.com/plutov/paypal/v4 (v4.8.0) and hardened against its pitfalls
-// (docs/paypal-payouts.md §10).
+// (each is named where it is handled, and tested against the local
+// sandbox in internal/paypalsandbox).
 //
 // A Client creates payout batches, reads batches (all pages) and items,
 // cancels unclaimed items and verifies webhook signatures offline. Every

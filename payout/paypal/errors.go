@@ -149,7 +149,7 @@ type wireDetail struct {
 	Location    string     `json:"location"`
 	Issue       string     `json:"issue"`
 	Description string     `json:"description"`
-	Link        []wireLink `json:"link"`  // what PayPal sends (§8)
+	Link        []wireLink `json:"link"`  // what PayPal sends (singular "link")
 	Links       []wireLink `json:"links"` // tolerated
 }
 

@@ -156,7 +156,7 @@ func TestSandboxFaultsThenRetryPaysOnce(t *testing.T) {
 				if retry.Duplicate != tt.wantDuplicate {
 					t.Errorf("retry %+v, want duplicate=%v", retry, tt.wantDuplicate)
 				}
-				// Adopt, then verify (§13.4).
+				// Adopt, then verify against the frozen request.
 				held, err := c.GetBatch(ctxT(t), retry.BatchID)
 				if err != nil {
 					t.Fatal(err)

@@ -23,7 +23,7 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// Webhook signature headers (§11).
+// Webhook signature headers (PayPal's "Verify webhook signature").
 const (
 	HeaderAuthAlgo         = "Paypal-Auth-Algo"
 	HeaderCertURL          = "Paypal-Cert-Url"
@@ -38,7 +38,8 @@ const (
 )
 
 // Event is a verified PayPal webhook event. Events are hints: dedupe them
-// by ID, match exact ids, then GET the batch or item for the truth (§13.8).
+// by ID, match exact ids, then GET the batch or item for the truth: a
+// webhook is a hint, never the record.
 type Event struct {
 	// ID is the event id ("WH-…"); PayPal redelivers with the same id.
 	ID string

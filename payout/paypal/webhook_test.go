@@ -27,7 +27,7 @@ import (
 
 // An item event with characters that json re-marshalling would escape
 // (& < >) and non-canonical spacing: only verification over the raw bytes
-// accepts it (§10.14).
+// accepts it.
 const webhookBody = `{"id":"WH-7Y7254563A4550640-11V2185806837105M","event_version":"1.0","create_time":"2026-01-02T03:04:30.000Z","resource_type":"payouts_item","event_type":"PAYMENT.PAYOUTS-ITEM.SUCCEEDED","summary":"A payout item has succeeded & <cleared>",
  "resource":{"payout_item_id":"8AELMXH8UB2P8","transaction_id":"0C413693MN970190K","transaction_status":"SUCCESS","payout_batch_id":"Q8KVJG9TZTNN4","sender_batch_id":"bb-award-1-a1","payout_item_fee":{"currency":"USD","value":"0.25"},"payout_item":{"recipient_type":"EMAIL","amount":{"currency":"USD","value":"10.00"},"receiver":"researcher@example.com","sender_item_id":"award-1"},"time_processed":"2026-01-02T03:04:25Z","links":[]},"links":[]}`
 
