@@ -1,6 +1,38 @@
 package models
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
+
+// Attempt is one write-ahead send of an award: a PayPal batch, or a pass
+// grant. Its request is frozen when written; every resend repeats it.
+type Attempt struct {
+	// SenderBatchID identifies the attempt (PayPal's sender_batch_id, or
+	// the entitlement grant id).
+	SenderBatchID string
+	AwardID       string
+	Attempt       int    // the award's attempt number, from 1
+	Channel       string // "paypal", "pass_code", "entitlement"
+	SenderItemID  string
+	Receiver      string
+	// PayeeVersion is the payee version the attempt pays.
+	PayeeVersion      int
+	AmountMinor       int64
+	Currency          string
+	Request           string // frozen request body (JSON)
+	Status            AttemptStatus
+	PayoutBatchID     string
+	PayoutItemID      string
+	TransactionStatus string
+	FeeMinor          int64
+	LastError         string
+	Submissions       int
+	CreatedAt         time.Time
+	FirstSubmittedAt  *time.Time
+	LastSubmittedAt   *time.Time
+	UpdatedAt         time.Time
+}
 
 // AttemptStatus is where a send attempt stands: one PayPal batch or one
 // pass grant, written ahead of the call. Persisted values are append-only.

@@ -53,7 +53,7 @@ func (tx *Tx) LockAttempt(senderBatchID string) (Attempt, models.Award, error) {
 // AttemptTimes reads the attempt's lease and poll times.
 func (tx *Tx) AttemptTimes(senderBatchID string) (AttemptTimes, error) {
 	var r attemptTimesRow
-	err := tx.db.Model(&Attempt{}).Select("lease_until, last_polled_at").
+	err := attempts(tx.db).Select("lease_until, last_polled_at").
 		Where("sender_batch_id = ?", senderBatchID).Take(&r).Error
 	if err != nil {
 		return AttemptTimes{}, translate(err, "attempt "+senderBatchID)
@@ -68,7 +68,7 @@ func (tx *Tx) SetAttemptLease(senderBatchID string, until time.Time) error {
 	if !until.IsZero() {
 		v = until.UTC()
 	}
-	err := tx.db.Model(&Attempt{}).Where("sender_batch_id = ?", senderBatchID).
+	err := attempts(tx.db).Where("sender_batch_id = ?", senderBatchID).
 		UpdateColumn("lease_until", v).Error
 	return translate(err, "lease attempt "+senderBatchID)
 }
@@ -76,7 +76,7 @@ func (tx *Tx) SetAttemptLease(senderBatchID string, until time.Time) error {
 // MarkAttemptPolled records that the attempt's batch or item was read from
 // PayPal at at.
 func (tx *Tx) MarkAttemptPolled(senderBatchID string, at time.Time) error {
-	err := tx.db.Model(&Attempt{}).Where("sender_batch_id = ?", senderBatchID).
+	err := attempts(tx.db).Where("sender_batch_id = ?", senderBatchID).
 		UpdateColumn("last_polled_at", at.UTC()).Error
 	return translate(err, "mark attempt polled "+senderBatchID)
 }
@@ -90,7 +90,7 @@ func (s *Store) MarkAttemptPolled(ctx context.Context, senderBatchID string, at 
 // Errors: models.ErrNotFound.
 func (s *Store) Attempt(ctx context.Context, senderBatchID string) (Attempt, error) {
 	var a Attempt
-	if err := s.db.WithContext(ctx).Where("sender_batch_id = ?", senderBatchID).Take(&a).Error; err != nil {
+	if err := attempts(s.db.WithContext(ctx)).Where("sender_batch_id = ?", senderBatchID).Take(&a).Error; err != nil {
 		return Attempt{}, translate(err, "attempt "+senderBatchID)
 	}
 	return a, nil
@@ -100,7 +100,7 @@ func (s *Store) Attempt(ctx context.Context, senderBatchID string) (Attempt, err
 // payout_batch_id. Errors: models.ErrNotFound.
 func (s *Store) AttemptByPayoutBatch(ctx context.Context, payoutBatchID string) (Attempt, error) {
 	var a Attempt
-	err := s.db.WithContext(ctx).Where("payout_batch_id = ? AND payout_batch_id <> ''", payoutBatchID).
+	err := attempts(s.db.WithContext(ctx)).Where("payout_batch_id = ? AND payout_batch_id <> ''", payoutBatchID).
 		Order("attempt DESC").Take(&a).Error
 	if err != nil {
 		return Attempt{}, translate(err, "attempt of batch "+payoutBatchID)
@@ -112,7 +112,7 @@ func (s *Store) AttemptByPayoutBatch(ctx context.Context, payoutBatchID string) 
 // payout_item_id. Errors: models.ErrNotFound.
 func (s *Store) AttemptByPayoutItem(ctx context.Context, payoutItemID string) (Attempt, error) {
 	var a Attempt
-	err := s.db.WithContext(ctx).Where("payout_item_id = ? AND payout_item_id <> ''", payoutItemID).
+	err := attempts(s.db.WithContext(ctx)).Where("payout_item_id = ? AND payout_item_id <> ''", payoutItemID).
 		Order("attempt DESC").Take(&a).Error
 	if err != nil {
 		return Attempt{}, translate(err, "attempt of item "+payoutItemID)
@@ -124,7 +124,7 @@ func (s *Store) AttemptByPayoutItem(ctx context.Context, payoutItemID string) (A
 // nobody holds a lease on at now.
 func (s *Store) OpenAttempts(ctx context.Context, now time.Time, limit int) ([]Attempt, error) {
 	var out []Attempt
-	q := s.db.WithContext(ctx).Where("status IN ?", OpenAttemptStatuses()).
+	q := attempts(s.db.WithContext(ctx)).Where("status IN ?", OpenAttemptStatuses()).
 		Where("lease_until IS NULL OR lease_until <= ?", now.UTC()).
 		Order("created_at, sender_batch_id")
 	if limit > 0 {
@@ -140,7 +140,7 @@ func (s *Store) OpenAttempts(ctx context.Context, now time.Time, limit int) ([]A
 // final, not polled since polledBefore (never-polled first), at most limit
 // (0: all).
 func (s *Store) AttemptsToPoll(ctx context.Context, polledBefore time.Time, limit int) ([]Attempt, error) {
-	q := s.db.WithContext(ctx).Where("status = ? AND channel = ?", AttemptAccepted, "paypal")
+	q := attempts(s.db.WithContext(ctx)).Where("status = ? AND channel = ?", AttemptAccepted, "paypal")
 	return pollQuery(q, polledBefore, limit)
 }
 
@@ -148,7 +148,7 @@ func (s *Store) AttemptsToPoll(ctx context.Context, polledBefore time.Time, limi
 // SUCCESS, last submitted after since, and not polled since polledBefore:
 // PayPal can still refund or reverse them.
 func (s *Store) PaidAttemptsToWatch(ctx context.Context, since, polledBefore time.Time, limit int) ([]Attempt, error) {
-	q := s.db.WithContext(ctx).Where("status = ? AND channel = ? AND transaction_status = ?", AttemptSettled, "paypal", "SUCCESS").
+	q := attempts(s.db.WithContext(ctx)).Where("status = ? AND channel = ? AND transaction_status = ?", AttemptSettled, "paypal", "SUCCESS").
 		Where("COALESCE(last_submitted_at, created_at) > ?", since.UTC())
 	return pollQuery(q, polledBefore, limit)
 }
@@ -180,7 +180,7 @@ func utcPtr(t *time.Time) *time.Time {
 // transaction.
 func (tx *Tx) AttemptsForAward(awardID string) ([]Attempt, error) {
 	var out []Attempt
-	if err := tx.db.Where("award_id = ?", awardID).Order("attempt").Find(&out).Error; err != nil {
+	if err := attempts(tx.db).Where("award_id = ?", awardID).Order("attempt").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)
 	}
 	return out, nil
@@ -190,7 +190,7 @@ func (tx *Tx) AttemptsForAward(awardID string) ([]Attempt, error) {
 // transaction. Errors: models.ErrNotFound.
 func (tx *Tx) CurrentAttempt(awardID string, n int) (Attempt, error) {
 	var a Attempt
-	if err := tx.db.Where("award_id = ? AND attempt = ?", awardID, n).Take(&a).Error; err != nil {
+	if err := attempts(tx.db).Where("award_id = ? AND attempt = ?", awardID, n).Take(&a).Error; err != nil {
 		return Attempt{}, translate(err, fmt.Sprintf("attempt %d of award %s", n, awardID))
 	}
 	return a, nil

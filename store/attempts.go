@@ -3,7 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/plex/bountypay/models"
 )
@@ -23,40 +24,22 @@ const (
 	AttemptManual   = models.AttemptManual
 )
 
-// Attempt is one write-ahead send of an award: a PayPal batch, or a pass
-// grant. Its request is frozen when written; every resend repeats it.
-type Attempt struct {
-	SenderBatchID string `gorm:"primaryKey"`
-	AwardID       string
-	Attempt       int
-	Channel       string // "paypal", "pass_code", "entitlement"
-	SenderItemID  string
-	Receiver      string
-	// PayeeVersion is the payee version the attempt pays.
-	PayeeVersion      int
-	AmountMinor       int64
-	Currency          string
-	Request           string // frozen request body (JSON)
-	Status            AttemptStatus
-	PayoutBatchID     string
-	PayoutItemID      string
-	TransactionStatus string
-	FeeMinor          int64
-	LastError         string
-	Submissions       int
-	CreatedAt         time.Time
-	FirstSubmittedAt  *time.Time
-	LastSubmittedAt   *time.Time
-	UpdatedAt         time.Time
-}
+// Attempt is one write-ahead send of an award (models.Attempt), stored in
+// attemptsTable.
+type Attempt = models.Attempt
 
-func (Attempt) TableName() string { return "payout_attempts" }
+// attemptsTable holds the attempts; queries name it because the domain
+// type carries no persistence tags.
+const attemptsTable = "payout_attempts"
+
+// attempts starts a query on attemptsTable.
+func attempts(db *gorm.DB) *gorm.DB { return db.Table(attemptsTable) }
 
 // InsertAttempt writes an attempt ahead of the call.
 func (tx *Tx) InsertAttempt(a *Attempt) error {
 	now := tx.Now()
 	a.CreatedAt, a.UpdatedAt = now, now
-	if err := tx.db.Create(a).Error; err != nil {
+	if err := attempts(tx.db).Create(a).Error; err != nil {
 		return translate(err, "insert attempt "+a.SenderBatchID)
 	}
 	return nil
@@ -67,14 +50,14 @@ func (tx *Tx) InsertAttempt(a *Attempt) error {
 // transition table (models.CheckAttemptTransition).
 func (tx *Tx) SaveAttempt(a *Attempt) error {
 	var old Attempt
-	if err := tx.db.Select("status").Where("sender_batch_id = ?", a.SenderBatchID).Take(&old).Error; err != nil {
+	if err := attempts(tx.db).Select("status").Where("sender_batch_id = ?", a.SenderBatchID).Take(&old).Error; err != nil {
 		return translate(err, "attempt "+a.SenderBatchID)
 	}
 	if err := models.CheckAttemptTransition(a.SenderBatchID, old.Status, a.Status); err != nil {
 		return err
 	}
 	a.UpdatedAt = tx.Now()
-	if err := tx.db.Save(a).Error; err != nil {
+	if err := attempts(tx.db).Where("sender_batch_id = ?", a.SenderBatchID).Select("*").Updates(a).Error; err != nil {
 		return translate(err, "save attempt "+a.SenderBatchID)
 	}
 	return nil
@@ -83,7 +66,7 @@ func (tx *Tx) SaveAttempt(a *Attempt) error {
 // Attempt reads an attempt by sender batch id.
 func (tx *Tx) Attempt(senderBatchID string) (Attempt, error) {
 	var a Attempt
-	if err := tx.db.Where("sender_batch_id = ?", senderBatchID).Take(&a).Error; err != nil {
+	if err := attempts(tx.db).Where("sender_batch_id = ?", senderBatchID).Take(&a).Error; err != nil {
 		return Attempt{}, translate(err, "attempt "+senderBatchID)
 	}
 	return a, nil
@@ -92,7 +75,7 @@ func (tx *Tx) Attempt(senderBatchID string) (Attempt, error) {
 // CurrentAttempt reads the award's attempt number n.
 func (s *Store) CurrentAttempt(ctx context.Context, awardID string, n int) (Attempt, error) {
 	var a Attempt
-	if err := s.db.WithContext(ctx).Where("award_id = ? AND attempt = ?", awardID, n).Take(&a).Error; err != nil {
+	if err := attempts(s.db.WithContext(ctx)).Where("award_id = ? AND attempt = ?", awardID, n).Take(&a).Error; err != nil {
 		return Attempt{}, translate(err, fmt.Sprintf("attempt %d of award %s", n, awardID))
 	}
 	return a, nil
@@ -101,7 +84,7 @@ func (s *Store) CurrentAttempt(ctx context.Context, awardID string, n int) (Atte
 // AttemptsByStatus lists attempts in the given statuses, oldest first.
 func (s *Store) AttemptsByStatus(ctx context.Context, limit int, statuses ...AttemptStatus) ([]Attempt, error) {
 	var out []Attempt
-	q := s.db.WithContext(ctx).Where("status IN ?", statuses).Order("created_at, sender_batch_id")
+	q := attempts(s.db.WithContext(ctx)).Where("status IN ?", statuses).Order("created_at, sender_batch_id")
 	if limit > 0 {
 		q = q.Limit(limit)
 	}
@@ -114,7 +97,7 @@ func (s *Store) AttemptsByStatus(ctx context.Context, limit int, statuses ...Att
 // AttemptsForAward lists an award's attempts in order.
 func (s *Store) AttemptsForAward(ctx context.Context, awardID string) ([]Attempt, error) {
 	var out []Attempt
-	if err := s.db.WithContext(ctx).Where("award_id = ?", awardID).Order("attempt").Find(&out).Error; err != nil {
+	if err := attempts(s.db.WithContext(ctx)).Where("award_id = ?", awardID).Order("attempt").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)
 	}
 	return out, nil

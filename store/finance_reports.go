@@ -355,7 +355,7 @@ func (s *Store) Reconcile(ctx context.Context) ([]Mismatch, int, error) {
 		return nil, 0, err
 	}
 	var atts []Attempt
-	if err := s.db.WithContext(ctx).Where("channel = ?", "paypal").Order("award_id, attempt").Find(&atts).Error; err != nil {
+	if err := attempts(s.db.WithContext(ctx)).Where("channel = ?", "paypal").Order("award_id, attempt").Find(&atts).Error; err != nil {
 		return nil, 0, fmt.Errorf("attempts: %w", err)
 	}
 	attsBy := map[string][]Attempt{}
