@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/internal/paypalsandbox"
+	"github.com/plex/bountypay/internal/dbtest"
 	"github.com/plex/bountypay/internal/pgtest"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
@@ -30,25 +31,10 @@ const (
 
 // engines runs fn on a fresh SQLite store and a fresh PostgreSQL one.
 func engines(t *testing.T, fn func(t *testing.T, st *store.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openStore(t, store.Config{DataDir: t.TempDir()}))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		fn(t, openStore(t, store.Config{DatabaseURL: pgtest.URL(t)}))
-	})
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) { fn(t, dbtest.Open(t, e, dbtest.Options{})) })
 }
 
-func openStore(t testing.TB, cfg store.Config) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
+func openStore(t testing.TB, cfg store.Config) *store.Store { return dbtest.OpenConfig(t, cfg) }
 
 func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plex/bountypay/internal/pgtest"
+	"github.com/plex/bountypay/internal/dbtest"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
@@ -17,16 +17,7 @@ import (
 
 func benchStore(b *testing.B, engine string) *store.Store {
 	b.Helper()
-	cfg := store.Config{DataDir: b.TempDir()}
-	if engine == "postgres" {
-		cfg.DatabaseURL = pgtest.URL(b)
-	}
-	s, err := store.Open(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { s.Close() })
-	return s
+	return dbtest.Open(b, dbtest.Engine(engine), dbtest.Options{})
 }
 
 // BenchmarkAppend appends entries (one per transaction, chain, head

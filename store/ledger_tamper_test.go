@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plex/bountypay/internal/pgtest"
+	"github.com/plex/bountypay/internal/dbtest"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
@@ -30,22 +30,10 @@ func (c *clock) Set(t time.Time) {
 // financeEngines runs fn on SQLite and PostgreSQL stores sharing a clock
 // that starts at start.
 func financeEngines(t *testing.T, start time.Time, fn func(t *testing.T, s *store.Store, c *clock)) {
-	for _, eng := range []string{"sqlite", "postgres"} {
-		t.Run(eng, func(t *testing.T) {
-			t.Parallel()
-			c := &clock{t: start}
-			cfg := store.Config{DataDir: t.TempDir(), NowFunc: c.Now}
-			if eng == "postgres" {
-				cfg.DatabaseURL = pgtest.URL(t)
-			}
-			s, err := store.Open(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			fn(t, s, c)
-		})
-	}
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		c := &clock{t: start}
+		fn(t, dbtest.Open(t, e, dbtest.Options{NowFunc: c.Now}), c)
+	})
 }
 
 // seedLedger imports a report and records a few awards' lives: about a

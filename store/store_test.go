@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plex/bountypay/internal/dbtest"
 	"github.com/plex/bountypay/internal/pgtest"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
@@ -17,24 +18,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // engines runs fn against a fresh SQLite store and a fresh PostgreSQL one.
 func engines(t *testing.T, fn func(t *testing.T, s *store.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		t.Parallel()
-		s, err := store.Open(context.Background(), store.Config{DataDir: t.TempDir()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		fn(t, s)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		t.Parallel()
-		s, err := store.Open(context.Background(), store.Config{DatabaseURL: pgtest.URL(t)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		fn(t, s)
-	})
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) { fn(t, dbtest.Open(t, e, dbtest.Options{})) })
 }
 
 func report(id string) models.Report {
