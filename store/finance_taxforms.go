@@ -5,60 +5,32 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 )
 
-// Tax form types and statuses. Persisted; append-only.
+// Tax form types and statuses (see models).
 const (
-	FormW9     = "W-9"      // US person
-	FormW8BEN  = "W-8BEN"   // foreign individual
-	FormW8BENE = "W-8BEN-E" // foreign entity
-
-	FormReceived = "received"
-	FormMissing  = "missing"
-	FormInvalid  = "invalid"
+	FormW9       = models.FormW9
+	FormW8BEN    = models.FormW8BEN
+	FormW8BENE   = models.FormW8BENE
+	FormReceived = models.FormReceived
+	FormMissing  = models.FormMissing
+	FormInvalid  = models.FormInvalid
 )
 
-// TaxForm is the tax form status of a payee.
-type TaxForm struct {
-	ResearcherID string `gorm:"primaryKey"`
-	Form         string
-	Status       string
-	UpdatedBy    string
-	Note         string
-	UpdatedAt    time.Time
-}
+// TaxForm is the tax form status of a payee (models.TaxForm).
+type TaxForm = models.TaxForm
 
-func (TaxForm) TableName() string { return "tax_forms" }
+// ParseTaxForm checks a form type and status (models.ParseTaxForm).
+func ParseTaxForm(form, status string) (string, string, error) { return models.ParseTaxForm(form, status) }
 
-// OnFile reports whether a valid form was received.
-func (f TaxForm) OnFile() bool { return f.Status == FormReceived }
-
-// ParseTaxForm checks a form type and status.
-func ParseTaxForm(form, status string) (string, string, error) {
-	var f string
-	switch strings.ToUpper(form) {
-	case "W-9", "W9":
-		f = FormW9
-	case "W-8BEN", "W8BEN":
-		f = FormW8BEN
-	case "W-8BEN-E", "W8BENE", "W8BEN-E":
-		f = FormW8BENE
-	default:
-		return "", "", fmt.Errorf("tax form %q: want W-9, W-8BEN or W-8BEN-E: %w", form, models.ErrInvalid)
-	}
-	switch status {
-	case FormReceived, FormMissing, FormInvalid:
-	default:
-		return "", "", fmt.Errorf("tax form status %q: want received, missing or invalid: %w", status, models.ErrInvalid)
-	}
-	return f, status, nil
-}
+// taxForms starts a query on the tax_forms table.
+func taxForms(db *gorm.DB) *gorm.DB { return db.Table("tax_forms") }
 
 // SetTaxForm records a payee's tax form status and a ledger entry (kind
 // tax_form, no postings) with who changed it. Errors: models.ErrInvalid
@@ -79,7 +51,8 @@ func (s *Store) SetTaxForm(ctx context.Context, f TaxForm) (TaxForm, error) {
 		}
 		now := tx.Now()
 		f.UpdatedAt = now
-		if err := tx.db.Save(&f).Error; err != nil {
+		if err := taxForms(tx.db).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "researcher_id"}}, UpdateAll: true}).
+			Create(&f).Error; err != nil {
 			return translate(err, "save tax form")
 		}
 		_, _, err := tx.Append(ledger.Draft{
@@ -103,7 +76,7 @@ func (s *Store) TaxForm(ctx context.Context, researcherID string) (TaxForm, erro
 
 func taxForm(db *gorm.DB, id string) (TaxForm, error) {
 	var f TaxForm
-	err := db.Where("researcher_id = ?", id).Take(&f).Error
+	err := taxForms(db).Where("researcher_id = ?", id).Take(&f).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return TaxForm{ResearcherID: id, Status: FormMissing}, fmt.Errorf("tax form of %s: %w", id, models.ErrNotFound)
 	}
@@ -117,7 +90,7 @@ func taxForm(db *gorm.DB, id string) (TaxForm, error) {
 // TaxForms lists every tax form on record.
 func (s *Store) TaxForms(ctx context.Context) (map[string]TaxForm, error) {
 	var fs []TaxForm
-	if err := s.db.WithContext(ctx).Order("researcher_id").Find(&fs).Error; err != nil {
+	if err := taxForms(s.db.WithContext(ctx)).Order("researcher_id").Find(&fs).Error; err != nil {
 		return nil, fmt.Errorf("tax forms: %w", err)
 	}
 	out := make(map[string]TaxForm, len(fs))
