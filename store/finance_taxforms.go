@@ -27,7 +27,9 @@ const (
 type TaxForm = models.TaxForm
 
 // ParseTaxForm checks a form type and status (models.ParseTaxForm).
-func ParseTaxForm(form, status string) (string, string, error) { return models.ParseTaxForm(form, status) }
+func ParseTaxForm(form, status string) (string, string, error) {
+	return models.ParseTaxForm(form, status)
+}
 
 // taxForms starts a query on the tax_forms table.
 func taxForms(db *gorm.DB) *gorm.DB { return db.Table("tax_forms") }
