@@ -7,7 +7,6 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"github.com/plex/bountypay/compliance/ofac"
 	"github.com/plex/bountypay/internal/shareddata"
 )
 
@@ -49,7 +48,7 @@ func fullScreener(t testing.TB) *Screener {
 	t.Helper()
 	files := fullFiles(t) // skips when the data is missing
 	full.once.Do(func() {
-		l, err := ofac.LoadFS(files)
+		l, err := LoadOFAC(files)
 		if err != nil {
 			full.err = err
 			return

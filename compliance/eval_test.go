@@ -10,8 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/plex/bountypay/compliance/ofac"
 )
 
 // Proof on the real data: recall on variants of listed names, false
@@ -38,35 +36,36 @@ type variantQuery struct {
 
 type variantClass struct {
 	name string
-	gen  func(e *ofac.Entry, i int) string
-	keep func(e *ofac.Entry) bool
+	gen  func(e *Entry, i int) string
+	keep func(e *Entry) bool
 }
 
 func variantClasses() []variantClass {
 	return []variantClass{
-		{"exact", func(e *ofac.Entry, i int) string { return e.Name }, nil},
-		{"reordered", func(e *ofac.Entry, i int) string { return reordered(e) }, nil},
-		{"typo-every-word", func(e *ofac.Entry, i int) string {
-			if v := typoName(e.Name, i); v != strings.Join(words(e.Name), " ") {
+		{"exact", func(e *Entry, i int) string { return e.Primary() }, nil},
+		{"reordered", func(e *Entry, i int) string { return reordered(e) }, nil},
+		{"typo-every-word", func(e *Entry, i int) string {
+			if v := typoName(e.Primary(), i); v != strings.Join(words(e.Primary()), " ") {
 				return v
 			}
 			return ""
 		}, nil},
 		{"added-given-name", addedGiven, nil},
 		{"dropped-middle-name", droppedMiddle, nil},
-		{"diacritics", func(e *ofac.Entry, i int) string { return diacritics(naturalOrder(e.Name), i) }, nil},
-		{"translit-variant", func(e *ofac.Entry, i int) string { return translitVariant(personOrder(e), i) }, nil},
-		{"cyrillic", func(e *ofac.Entry, i int) string { return latinToCyrillic(e.Name) }, isRussian},
-		{"legal-form", legalVariant, func(e *ofac.Entry) bool { return e.Type == ofac.TypeEntity }},
-		{"alias-exact", func(e *ofac.Entry, i int) string {
-			for k := range e.Aliases {
-				a := e.Aliases[(i+k)%len(e.Aliases)]
-				if !a.Weak {
+		{"diacritics", func(e *Entry, i int) string { return diacritics(naturalOrder(e.Primary()), i) }, nil},
+		{"translit-variant", func(e *Entry, i int) string { return translitVariant(personOrder(e), i) }, nil},
+		{"cyrillic", func(e *Entry, i int) string { return latinToCyrillic(e.Primary()) }, isRussian},
+		{"legal-form", legalVariant, func(e *Entry) bool { return e.Type == TypeEntity }},
+		{"alias-exact", func(e *Entry, i int) string {
+			aliases := e.Names[1:]
+			for k := range aliases {
+				a := aliases[(i+k)%len(aliases)]
+				if a.Kind != NameWeak {
 					return a.Name
 				}
 			}
 			return ""
-		}, func(e *ofac.Entry) bool { return len(e.Aliases) > 0 }},
+		}, func(e *Entry) bool { return len(e.Names) > 1 }},
 	}
 }
 
@@ -264,7 +263,7 @@ func TestCommonNamesNotListed(t *testing.T) {
 			}
 			if all {
 				e := s.list.Entries[s.ix.names[i].entry]
-				t.Errorf("common name %q is contained in listed %d %q", name, e.ID, e.Name)
+				t.Errorf("common name %q is contained in listed %d %q", name, e.ID, e.Primary())
 				break
 			}
 		}

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"unicode"
-
-	"github.com/plex/bountypay/compliance/ofac"
 )
 
 // Variant generators for the recall proof. All are deterministic.
@@ -42,13 +40,13 @@ func naturalOrder(name string) string {
 
 // reordered returns the name's words in another order: individuals in
 // natural order with the family name first moved last, others rotated.
-func reordered(e *ofac.Entry) string {
-	w := words(e.Name)
+func reordered(e *Entry) string {
+	w := words(e.Primary())
 	if len(w) < 2 {
 		return ""
 	}
-	if e.Type == ofac.TypeIndividual && strings.Contains(e.Name, ",") {
-		return naturalOrder(e.Name)
+	if e.Type == TypeIndividual && strings.Contains(e.Primary(), ",") {
+		return naturalOrder(e.Primary())
 	}
 	return strings.Join(append(w[1:], w[0]), " ")
 }
@@ -123,20 +121,20 @@ func typoName(name string, seed int) string {
 var extraGiven = []string{"John", "Maria", "Ahmed", "Peter", "Anna", "Jose", "Ali", "Olga", "David", "Fatima", "Ivan", "Li"}
 
 // addedGiven adds a given name to an individual's name.
-func addedGiven(e *ofac.Entry, i int) string {
-	if e.Type != ofac.TypeIndividual {
+func addedGiven(e *Entry, i int) string {
+	if e.Type != TypeIndividual {
 		return ""
 	}
-	return extraGiven[i%len(extraGiven)] + " " + naturalOrder(e.Name)
+	return extraGiven[i%len(extraGiven)] + " " + naturalOrder(e.Primary())
 }
 
 // droppedMiddle drops one middle word from an individual's natural-order
 // name of 3+ words (a payee who gives fewer names than the list).
-func droppedMiddle(e *ofac.Entry, i int) string {
-	if e.Type != ofac.TypeIndividual {
+func droppedMiddle(e *Entry, i int) string {
+	if e.Type != TypeIndividual {
 		return ""
 	}
-	w := words(naturalOrder(e.Name))
+	w := words(naturalOrder(e.Primary()))
 	if len(w) < 3 {
 		return ""
 	}
@@ -245,11 +243,11 @@ func isLegalFormWord(w string) bool {
 // personOrder is the natural order of an individual's "SURNAME, Given"
 // name; other names are kept as written ("X, S.A. DE C.V." is not
 // reordered).
-func personOrder(e *ofac.Entry) string {
-	if e.Type == ofac.TypeIndividual {
-		return naturalOrder(e.Name)
+func personOrder(e *Entry) string {
+	if e.Type == TypeIndividual {
+		return naturalOrder(e.Primary())
 	}
-	return e.Name
+	return e.Primary()
 }
 
 // latinToCyrillic writes a Russian name given in Latin transliteration in
@@ -291,12 +289,12 @@ func latinToCyrillic(name string) string {
 }
 
 // isRussian reports an entry whose name is a Russian transliteration.
-func isRussian(e *ofac.Entry) bool {
-	if e.Type != ofac.TypeIndividual {
+func isRussian(e *Entry) bool {
+	if e.Type != TypeIndividual {
 		return false
 	}
-	for _, n := range append(append([]string{}, e.Nationalities...), e.Citizenships...) {
-		if n == "Russia" || n == "Belarus" || n == "Ukraine" {
+	for _, c := range e.Countries {
+		if (c.Kind == CountryNationality || c.Kind == CountryCitizenship) && (c.Name == "Russia" || c.Name == "Belarus" || c.Name == "Ukraine") {
 			return true
 		}
 	}
@@ -317,11 +315,11 @@ var legalSwaps = [][2]string{
 	{"OOO ", "ООО "}, {" OAO", " ОАО"}, {"ZAO ", "ЗАО "}, {" PJSC", " PAO"}, {"PJSC ", "PUBLIC JOINT STOCK COMPANY "},
 }
 
-func legalVariant(e *ofac.Entry, seed int) string {
-	if e.Type != ofac.TypeEntity {
+func legalVariant(e *Entry, seed int) string {
+	if e.Type != TypeEntity {
 		return ""
 	}
-	up := " " + strings.ToUpper(e.Name) + " "
+	up := " " + strings.ToUpper(e.Primary()) + " "
 	for k := range legalSwaps {
 		s := legalSwaps[(seed+k)%len(legalSwaps)]
 		if strings.Contains(up, s[0]+" ") || strings.Contains(up, s[0]) && strings.HasSuffix(strings.TrimSpace(up), strings.TrimSpace(s[0])) {
@@ -329,7 +327,7 @@ func legalVariant(e *ofac.Entry, seed int) string {
 		}
 	}
 	forms := []string{" LLC", " LTD", " JSC", " S.A.", " GMBH"}
-	return e.Name + forms[seed%len(forms)]
+	return e.Primary() + forms[seed%len(forms)]
 }
 
 // commonNames reads testdata/common_names.txt: ordinary names from many

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/plex/bountypay/compliance/ofac"
 )
 
 // The index finds, for each query word, every listed word (and every
@@ -30,7 +28,7 @@ import (
 // nameRec is one listed name (primary or alias) in normalised form.
 type nameRec struct {
 	entry int32
-	alias int16 // index into Entry.Aliases, -1 for the primary name
+	name  int16 // index into Entry.Names
 	weak  bool
 	toks  []int32
 	alts  []int32 // spelling before variant folding, -1 when the same
@@ -79,7 +77,7 @@ type index struct {
 
 const maxCompound = 3
 
-func buildIndex(entries []ofac.Entry) *index {
+func buildIndex(entries []Entry) *index {
 	ix := &index{byStr: map[string]int32{}, byKey: map[string][]int32{}, exact: map[string][]int32{}}
 	ix.entryNames = make([][]int32, len(entries))
 	intern := func(s string) int32 {
@@ -95,7 +93,7 @@ func buildIndex(entries []ofac.Entry) *index {
 	for ei := range entries {
 		e := &entries[ei]
 		seen := map[string]bool{}
-		add := func(name string, alias int, weak bool) {
+		add := func(name string, pos int, weak bool) {
 			rs := normalizeReadings(name)
 			if len(rs) == 0 {
 				return
@@ -112,8 +110,8 @@ func buildIndex(entries []ofac.Entry) *index {
 			if !weak {
 				seen["!"+key] = true
 			}
-			rec := nameRec{entry: int32(ei), alias: int16(alias), weak: weak, kinds: n.kinds}
-			if e.Type == ofac.TypeIndividual && n.surname > 0 {
+			rec := nameRec{entry: int32(ei), name: int16(pos), weak: weak, kinds: n.kinds}
+			if e.Type == TypeIndividual && n.surname > 0 {
 				var sur uint32
 				nsur := 0
 				for i, o := range n.origin {
@@ -159,15 +157,13 @@ func buildIndex(entries []ofac.Entry) *index {
 			}
 			ix.entryNames[ei] = append(ix.entryNames[ei], ni)
 		}
-		add(e.Name, -1, false)
-		for ai, a := range e.Aliases {
-			if !a.Weak {
-				add(a.Name, ai, false)
-			}
-		}
-		for ai, a := range e.Aliases {
-			if a.Weak {
-				add(a.Name, ai, true)
+		// Primary name, then aliases, then weak aliases: a name listed
+		// twice keeps its strongest kind.
+		for _, kind := range [...]NameKind{NamePrimary, NameAlias, NameWeak} {
+			for i, nm := range e.Names {
+				if nm.Kind == kind {
+					add(nm.Name, i, kind == NameWeak)
+				}
 			}
 		}
 	}

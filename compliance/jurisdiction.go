@@ -10,12 +10,14 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/plex/bountypay/internal/yamlrules"
 	"github.com/plex/bountypay/models"
 )
 
@@ -231,7 +233,7 @@ func (r *JurisdictionRule) evaluate(p jurisPlace) (decision models.ScreeningDeci
 	case r.RegionUnknown:
 		inRegion = p.country == r.Country && p.region == ""
 	case len(r.Regions) > 0:
-		inRegion = countryOK && (ruleListHas(r.Regions, p.region) || claim != nil)
+		inRegion = countryOK && (slices.Contains(r.Regions, p.region) || claim != nil)
 	default:
 		inRegion = p.country == r.Country
 	}
@@ -287,7 +289,7 @@ func (r *JurisdictionRule) evaluate(p jurisPlace) (decision models.ScreeningDeci
 // claimOf returns the claim that codes region, or nil.
 func (r *JurisdictionRule) claimOf(region string) *JurisdictionClaim {
 	for i := range r.Claims {
-		if ruleListHas(r.Claims[i].Regions, region) {
+		if slices.Contains(r.Claims[i].Regions, region) {
 			return &r.Claims[i]
 		}
 	}
@@ -371,40 +373,40 @@ var (
 // effective_from are errors naming the YAML line. Every error wraps
 // models.ErrInvalid; read errors are returned as they are.
 func LoadJurisdictions(r io.Reader) (*Jurisdictions, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxRulesSize+1))
+	data, err := io.ReadAll(io.LimitReader(r, yamlrules.MaxSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read jurisdictions: %w", err)
 	}
-	if len(data) > MaxRulesSize {
-		return nil, fmt.Errorf("jurisdictions: larger than %d bytes: %w", MaxRulesSize, models.ErrInvalid)
+	if len(data) > yamlrules.MaxSize {
+		return nil, fmt.Errorf("jurisdictions: larger than %d bytes: %w", yamlrules.MaxSize, models.ErrInvalid)
 	}
-	e := &yamlErrors{what: "jurisdictions"}
-	root := parseYAMLDocument(data, e)
+	e := yamlrules.NewErrors("jurisdictions")
+	root := yamlrules.Document(data, e)
 	if root == nil {
-		return nil, e.err()
+		return nil, e.Err()
 	}
 	j := &Jurisdictions{raw: data}
 	var hasVersion, hasRules bool
-	for _, f := range mappingFields(root, "", e, "version", "description", "rules") {
-		switch f.key {
+	for _, f := range yamlrules.Fields(root, "", e, "version", "description", "rules") {
+		switch f.Key {
 		case "version":
 			hasVersion = true
-			j.Version = yamlString(f.value, "version", e)
-			checkVersion(f.value, j.Version, e)
+			j.Version = yamlrules.String(f.Value, "version", e)
+			yamlrules.CheckVersion(f.Value, j.Version, e)
 		case "description":
-			j.Description = yamlString(f.value, "description", e)
+			j.Description = yamlrules.String(f.Value, "description", e)
 		case "rules":
 			hasRules = true
-			j.Rules = loadJurisdictionRules(f.value, e)
+			j.Rules = loadJurisdictionRules(f.Value, e)
 		}
 	}
 	if !hasVersion {
-		e.add(root, "version", "required")
+		e.Add(root, "version", "required")
 	}
 	if !hasRules {
-		e.add(root, "rules", "required")
+		e.Add(root, "rules", "required")
 	}
-	if err := e.err(); err != nil {
+	if err := e.Err(); err != nil {
 		return nil, err
 	}
 	sum := sha256.Sum256(data)
@@ -412,84 +414,84 @@ func LoadJurisdictions(r io.Reader) (*Jurisdictions, error) {
 	return j, nil
 }
 
-func loadJurisdictionRules(n *yaml.Node, e *yamlErrors) []JurisdictionRule {
+func loadJurisdictionRules(n *yaml.Node, e *yamlrules.Errors) []JurisdictionRule {
 	if n.Kind != yaml.SequenceNode {
-		e.add(n, "rules", "must be a list")
+		e.Add(n, "rules", "must be a list")
 		return nil
 	}
 	var rules []JurisdictionRule
 	ids := map[string]int{}
 	for i, rn := range n.Content {
-		rn = resolveAlias(rn)
+		rn = yamlrules.Resolve(rn)
 		path := fmt.Sprintf("rules[%d]", i)
 		var r JurisdictionRule
 		have := map[string]*yaml.Node{}
-		for _, f := range mappingFields(rn, path, e, "id", "name", "country", "regions", "region_unknown",
+		for _, f := range yamlrules.Fields(rn, path, e, "id", "name", "country", "regions", "region_unknown",
 			"covered", "decision", "otherwise", "otherwise_reason", "effective_from", "effective_to", "reason", "sources",
 			"place", "claims", "cities", "review_cities", "postal_prefixes") {
-			have[f.key] = f.value
-			p := path + "." + f.key
-			switch f.key {
+			have[f.Key] = f.Value
+			p := path + "." + f.Key
+			switch f.Key {
 			case "id":
-				r.ID = yamlString(f.value, p, e)
+				r.ID = yamlrules.String(f.Value, p, e)
 				if !jurisRuleIDPattern.MatchString(r.ID) {
-					e.add(f.value, p, "%q must be lower-case letters, digits and hyphens", r.ID)
+					e.Add(f.Value, p, "%q must be lower-case letters, digits and hyphens", r.ID)
 				} else if line, dup := ids[r.ID]; dup {
-					e.add(f.value, p, "%q is already used on line %d", r.ID, line)
+					e.Add(f.Value, p, "%q is already used on line %d", r.ID, line)
 				}
-				ids[r.ID] = f.value.Line
+				ids[r.ID] = f.Value.Line
 				path = fmt.Sprintf("rules[%d] (%s)", i, r.ID)
 			case "name":
-				r.Name = yamlString(f.value, p, e)
+				r.Name = yamlrules.String(f.Value, p, e)
 			case "country":
-				r.Country = yamlString(f.value, p, e)
+				r.Country = yamlrules.String(f.Value, p, e)
 				if !jurisCountryPattern.MatchString(r.Country) {
-					e.add(f.value, p, "%q must be an upper-case ISO 3166-1 alpha-2 code", r.Country)
+					e.Add(f.Value, p, "%q must be an upper-case ISO 3166-1 alpha-2 code", r.Country)
 				}
 			case "regions":
-				r.Regions = yamlStringList(f.value, p, e)
+				r.Regions = yamlrules.Strings(f.Value, p, e)
 			case "region_unknown":
-				r.RegionUnknown = yamlBool(f.value, p, e)
+				r.RegionUnknown = yamlrules.Bool(f.Value, p, e)
 			case "place":
-				r.Place = yamlString(f.value, p, e)
+				r.Place = yamlrules.String(f.Value, p, e)
 			case "claims":
-				r.Claims = loadJurisdictionClaims(f.value, p, e)
+				r.Claims = loadJurisdictionClaims(f.Value, p, e)
 			case "cities":
-				r.Cities = yamlStringList(f.value, p, e)
+				r.Cities = yamlrules.Strings(f.Value, p, e)
 			case "review_cities":
-				r.ReviewCities = yamlStringList(f.value, p, e)
+				r.ReviewCities = yamlrules.Strings(f.Value, p, e)
 			case "postal_prefixes":
-				r.PostalPrefixes = loadJurisdictionPostal(f.value, p, e)
+				r.PostalPrefixes = loadJurisdictionPostal(f.Value, p, e)
 			case "covered":
-				for _, cf := range mappingFields(f.value, p, e, "cities", "postal_prefixes") {
-					switch cf.key {
+				for _, cf := range yamlrules.Fields(f.Value, p, e, "cities", "postal_prefixes") {
+					switch cf.Key {
 					case "cities":
-						r.CoveredCities = yamlStringList(cf.value, p+".cities", e)
+						r.CoveredCities = yamlrules.Strings(cf.Value, p+".cities", e)
 					case "postal_prefixes":
-						r.CoveredPostalPrefixes = yamlStringList(cf.value, p+".postal_prefixes", e)
-						checkPostalPrefixes(cf.value, p+".postal_prefixes", r.CoveredPostalPrefixes, e)
+						r.CoveredPostalPrefixes = yamlrules.Strings(cf.Value, p+".postal_prefixes", e)
+						checkPostalPrefixes(cf.Value, p+".postal_prefixes", r.CoveredPostalPrefixes, e)
 					}
 				}
 			case "decision":
-				r.Decision = models.ScreeningDecision(yamlString(f.value, p, e))
+				r.Decision = models.ScreeningDecision(yamlrules.String(f.Value, p, e))
 				if r.Decision != models.DecisionBlocked && r.Decision != models.DecisionReview {
-					e.add(f.value, p, "%q must be blocked or review", r.Decision)
+					e.Add(f.Value, p, "%q must be blocked or review", r.Decision)
 				}
 			case "otherwise":
-				r.Otherwise = models.ScreeningDecision(yamlString(f.value, p, e))
+				r.Otherwise = models.ScreeningDecision(yamlrules.String(f.Value, p, e))
 				if r.Otherwise != models.DecisionReview && r.Otherwise != models.DecisionBlocked {
-					e.add(f.value, p, "%q must be review or blocked", r.Otherwise)
+					e.Add(f.Value, p, "%q must be review or blocked", r.Otherwise)
 				}
 			case "otherwise_reason":
-				r.OtherwiseReason = yamlString(f.value, p, e)
+				r.OtherwiseReason = yamlrules.String(f.Value, p, e)
 			case "effective_from":
-				r.EffectiveFrom = yamlDate(f.value, p, e)
+				r.EffectiveFrom = yamlrules.Date(f.Value, p, e)
 			case "effective_to":
-				r.EffectiveTo = yamlDate(f.value, p, e)
+				r.EffectiveTo = yamlrules.Date(f.Value, p, e)
 			case "reason":
-				r.Reason = yamlString(f.value, p, e)
+				r.Reason = yamlrules.String(f.Value, p, e)
 			case "sources":
-				r.Sources = yamlStringList(f.value, p, e)
+				r.Sources = yamlrules.Strings(f.Value, p, e)
 			}
 		}
 		if rn.Kind != yaml.MappingNode {
@@ -497,25 +499,25 @@ func loadJurisdictionRules(n *yaml.Node, e *yamlErrors) []JurisdictionRule {
 		}
 		for _, k := range []string{"id", "country", "decision", "effective_from", "reason"} {
 			if have[k] == nil {
-				e.add(rn, path+"."+k, "required")
+				e.Add(rn, path+"."+k, "required")
 			}
 		}
 		for _, reg := range r.Regions {
 			if !jurisRegionPattern.MatchString(reg) || !strings.HasPrefix(reg, r.Country+"-") {
-				e.add(have["regions"], path+".regions", "%q must be an upper-case ISO 3166-2 code of %s", reg, r.Country)
+				e.Add(have["regions"], path+".regions", "%q must be an upper-case ISO 3166-2 code of %s", reg, r.Country)
 			}
 		}
 		if r.RegionUnknown && len(r.Regions) > 0 {
-			e.add(have["region_unknown"], path+".region_unknown", "cannot be combined with regions")
+			e.Add(have["region_unknown"], path+".region_unknown", "cannot be combined with regions")
 		}
 		if have["otherwise"] != nil && !r.covered() {
-			e.add(have["otherwise"], path+".otherwise", "needs covered cities or postal_prefixes")
+			e.Add(have["otherwise"], path+".otherwise", "needs covered cities or postal_prefixes")
 		}
 		if (have["otherwise"] == nil) != (r.OtherwiseReason == "") {
-			e.add(rn, path+".otherwise_reason", "otherwise and otherwise_reason go together")
+			e.Add(rn, path+".otherwise_reason", "otherwise and otherwise_reason go together")
 		}
 		if !r.EffectiveTo.IsZero() && !r.EffectiveTo.After(r.EffectiveFrom) {
-			e.add(have["effective_to"], path+".effective_to", "must be after effective_from")
+			e.Add(have["effective_to"], path+".effective_to", "must be after effective_from")
 		}
 		checkJurisdictionPlace(&r, rn, path, have, e)
 		r.coveredSet = citySet(r.CoveredCities)
@@ -523,7 +525,7 @@ func loadJurisdictionRules(n *yaml.Node, e *yamlErrors) []JurisdictionRule {
 		r.reviewSet = citySet(r.ReviewCities)
 		for c := range r.reviewSet {
 			if r.citySet[c] {
-				e.add(have["review_cities"], path+".review_cities", "%q is also in cities", c)
+				e.Add(have["review_cities"], path+".review_cities", "%q is also in cities", c)
 			}
 		}
 		rules = append(rules, r)
@@ -534,37 +536,37 @@ func loadJurisdictionRules(n *yaml.Node, e *yamlErrors) []JurisdictionRule {
 // checkJurisdictionPlace checks the evidence fields of r: they need a
 // place, claims need regions and name codes of another country, and
 // postal codes belong to the rule's country or a claimant.
-func checkJurisdictionPlace(r *JurisdictionRule, rn *yaml.Node, path string, have map[string]*yaml.Node, e *yamlErrors) {
+func checkJurisdictionPlace(r *JurisdictionRule, rn *yaml.Node, path string, have map[string]*yaml.Node, e *yamlrules.Errors) {
 	uses := have["claims"] != nil || have["cities"] != nil || have["review_cities"] != nil || have["postal_prefixes"] != nil
 	if uses && r.Place == "" {
-		e.add(rn, path+".place", "required with claims, cities, review_cities or postal_prefixes")
+		e.Add(rn, path+".place", "required with claims, cities, review_cities or postal_prefixes")
 	}
 	if uses && r.RegionUnknown {
-		e.add(have["region_unknown"], path+".region_unknown", "cannot be combined with claims, cities, review_cities or postal_prefixes")
+		e.Add(have["region_unknown"], path+".region_unknown", "cannot be combined with claims, cities, review_cities or postal_prefixes")
 	}
 	if have["claims"] != nil && len(r.Regions) == 0 {
-		e.add(have["claims"], path+".claims", "needs regions")
+		e.Add(have["claims"], path+".claims", "needs regions")
 	}
 	for _, c := range r.Claims {
 		if c.Country == r.Country {
-			e.add(have["claims"], path+".claims", "%s is the rule's own country; claims are another country's codes", c.Country)
+			e.Add(have["claims"], path+".claims", "%s is the rule's own country; claims are another country's codes", c.Country)
 		}
 		for _, reg := range c.Regions {
-			if ruleListHas(r.Regions, reg) {
-				e.add(have["claims"], path+".claims", "%q is also in regions", reg)
+			if slices.Contains(r.Regions, reg) {
+				e.Add(have["claims"], path+".claims", "%q is also in regions", reg)
 			}
 		}
 	}
 	for _, pp := range r.PostalPrefixes {
 		if pp.Country != "" && pp.Country != r.Country && !r.claimant(pp.Country) {
-			e.add(have["postal_prefixes"], path+".postal_prefixes", "%s is neither the rule's country nor a claimant", pp.Country)
+			e.Add(have["postal_prefixes"], path+".postal_prefixes", "%s is neither the rule's country nor a claimant", pp.Country)
 		}
 	}
 }
 
-func loadJurisdictionClaims(n *yaml.Node, path string, e *yamlErrors) []JurisdictionClaim {
+func loadJurisdictionClaims(n *yaml.Node, path string, e *yamlrules.Errors) []JurisdictionClaim {
 	if n.Kind != yaml.SequenceNode {
-		e.add(n, path, "must be a list")
+		e.Add(n, path, "must be a list")
 		return nil
 	}
 	var out []JurisdictionClaim
@@ -572,33 +574,33 @@ func loadJurisdictionClaims(n *yaml.Node, path string, e *yamlErrors) []Jurisdic
 		p := fmt.Sprintf("%s[%d]", path, i)
 		var c JurisdictionClaim
 		have := map[string]bool{}
-		for _, f := range mappingFields(cn, p, e, "country", "claimant", "regions") {
-			have[f.key] = true
-			switch f.key {
+		for _, f := range yamlrules.Fields(cn, p, e, "country", "claimant", "regions") {
+			have[f.Key] = true
+			switch f.Key {
 			case "country":
-				c.Country = yamlCountry(f.value, p+".country", e)
+				c.Country = yamlCountry(f.Value, p+".country", e)
 			case "claimant":
-				c.Claimant = yamlString(f.value, p+".claimant", e)
+				c.Claimant = yamlrules.String(f.Value, p+".claimant", e)
 			case "regions":
-				c.Regions = yamlStringList(f.value, p+".regions", e)
+				c.Regions = yamlrules.Strings(f.Value, p+".regions", e)
 				for _, reg := range c.Regions {
 					if !jurisRegionPattern.MatchString(reg) {
-						e.add(f.value, p+".regions", "%q must be an upper-case code such as RU-CR", reg)
+						e.Add(f.Value, p+".regions", "%q must be an upper-case code such as RU-CR", reg)
 					}
 				}
 			}
 		}
-		if resolveAlias(cn).Kind != yaml.MappingNode {
+		if yamlrules.Resolve(cn).Kind != yaml.MappingNode {
 			continue
 		}
 		for _, k := range []string{"country", "claimant", "regions"} {
 			if !have[k] {
-				e.add(cn, p+"."+k, "required")
+				e.Add(cn, p+"."+k, "required")
 			}
 		}
 		for _, reg := range c.Regions {
 			if c.Country != "" && !strings.HasPrefix(reg, c.Country+"-") {
-				e.add(cn, p+".regions", "%q does not start with %s-", reg, c.Country)
+				e.Add(cn, p+".regions", "%q does not start with %s-", reg, c.Country)
 			}
 		}
 		out = append(out, c)
@@ -606,9 +608,9 @@ func loadJurisdictionClaims(n *yaml.Node, path string, e *yamlErrors) []Jurisdic
 	return out
 }
 
-func loadJurisdictionPostal(n *yaml.Node, path string, e *yamlErrors) []JurisdictionPostal {
+func loadJurisdictionPostal(n *yaml.Node, path string, e *yamlrules.Errors) []JurisdictionPostal {
 	if n.Kind != yaml.SequenceNode {
-		e.add(n, path, "must be a list")
+		e.Add(n, path, "must be a list")
 		return nil
 	}
 	var out []JurisdictionPostal
@@ -617,28 +619,28 @@ func loadJurisdictionPostal(n *yaml.Node, path string, e *yamlErrors) []Jurisdic
 		p := fmt.Sprintf("%s[%d]", path, i)
 		var pp JurisdictionPostal
 		have := map[string]bool{}
-		for _, f := range mappingFields(pn, p, e, "country", "prefixes", "note") {
-			have[f.key] = true
-			switch f.key {
+		for _, f := range yamlrules.Fields(pn, p, e, "country", "prefixes", "note") {
+			have[f.Key] = true
+			switch f.Key {
 			case "country":
-				pp.Country = yamlCountry(f.value, p+".country", e)
+				pp.Country = yamlCountry(f.Value, p+".country", e)
 				if seen[pp.Country] {
-					e.add(f.value, p+".country", "%s is listed twice", pp.Country)
+					e.Add(f.Value, p+".country", "%s is listed twice", pp.Country)
 				}
 				seen[pp.Country] = true
 			case "prefixes":
-				pp.Prefixes = yamlStringList(f.value, p+".prefixes", e)
-				checkPostalPrefixes(f.value, p+".prefixes", pp.Prefixes, e)
+				pp.Prefixes = yamlrules.Strings(f.Value, p+".prefixes", e)
+				checkPostalPrefixes(f.Value, p+".prefixes", pp.Prefixes, e)
 			case "note":
-				pp.Note = yamlString(f.value, p+".note", e)
+				pp.Note = yamlrules.String(f.Value, p+".note", e)
 			}
 		}
-		if resolveAlias(pn).Kind != yaml.MappingNode {
+		if yamlrules.Resolve(pn).Kind != yaml.MappingNode {
 			continue
 		}
 		for _, k := range []string{"country", "prefixes", "note"} {
 			if !have[k] {
-				e.add(pn, p+"."+k, "required")
+				e.Add(pn, p+"."+k, "required")
 			}
 		}
 		out = append(out, pp)
@@ -646,18 +648,18 @@ func loadJurisdictionPostal(n *yaml.Node, path string, e *yamlErrors) []Jurisdic
 	return out
 }
 
-func yamlCountry(n *yaml.Node, path string, e *yamlErrors) string {
-	c := yamlString(n, path, e)
+func yamlCountry(n *yaml.Node, path string, e *yamlrules.Errors) string {
+	c := yamlrules.String(n, path, e)
 	if !jurisCountryPattern.MatchString(c) {
-		e.add(n, path, "%q must be an upper-case ISO 3166-1 alpha-2 code", c)
+		e.Add(n, path, "%q must be an upper-case ISO 3166-1 alpha-2 code", c)
 	}
 	return c
 }
 
-func checkPostalPrefixes(n *yaml.Node, path string, prefixes []string, e *yamlErrors) {
+func checkPostalPrefixes(n *yaml.Node, path string, prefixes []string, e *yamlrules.Errors) {
 	for _, pp := range prefixes {
 		if !jurisPostalPattern.MatchString(pp) {
-			e.add(n, path, "%q must be upper-case letters and digits", pp)
+			e.Add(n, path, "%q must be upper-case letters and digits", pp)
 		}
 	}
 }
@@ -743,9 +745,9 @@ func (j *Jurisdictions) Render(w io.Writer) error {
 		}
 		to := "-"
 		if !r.EffectiveTo.IsZero() {
-			to = formatEffective(r.EffectiveTo)
+			to = yamlrules.FormatDate(r.EffectiveTo)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, where, decision, formatEffective(r.EffectiveFrom), to, cmp.Or(r.Name, "-"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, where, decision, yamlrules.FormatDate(r.EffectiveFrom), to, cmp.Or(r.Name, "-"))
 	}
 	tw.Flush()
 	_, err := w.Write(b.Bytes())

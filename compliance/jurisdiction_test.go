@@ -3,6 +3,7 @@ package compliance
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/plex/bountypay/models"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata/jurisdictions.golden.txt")
 
 func defaultJurisdictions(t testing.TB) *Jurisdictions {
 	t.Helper()
@@ -497,16 +500,16 @@ func TestDefaultJurisdictionsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join("testdata", "jurisdictions.golden.txt")
-	if *updatePolicyGolden {
+	if *update {
 		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run with -update-policy)", err)
+		t.Fatalf("%v (run with -update)", err)
 	}
 	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("render differs from %s (run with -update-policy):\n%s", path, b.String())
+		t.Errorf("render differs from %s (run with -update):\n%s", path, b.String())
 	}
 }

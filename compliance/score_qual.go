@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/plex/bountypay/compliance/ofac"
 )
 
 // Qualifiers: evidence besides the name that raises or lowers a match's
@@ -68,7 +66,7 @@ func parseQueryInfo(q Query, n normName) queryInfo {
 
 // qualify applies the qualifiers to a name score and returns the final
 // score (clamped to [0, 1]) with one reason per qualifier that applied.
-func (s *Screener) qualify(qi queryInfo, e *ofac.Entry, m *entryMeta, score float64) (float64, []string) {
+func (s *Screener) qualify(qi queryInfo, e *Entry, m *entryMeta, score float64) (float64, []string) {
 	var reasons []string
 	adj := func(d float64, why string) {
 		score += d
@@ -76,7 +74,7 @@ func (s *Screener) qualify(qi queryInfo, e *ofac.Entry, m *entryMeta, score floa
 	}
 	// Type.
 	if qi.typ != "" {
-		listedPerson := e.Type == ofac.TypeIndividual
+		listedPerson := e.Type == TypeIndividual
 		if (qi.typ == queryTypePerson) != listedPerson {
 			adj(typeMismatch, fmt.Sprintf("type: %s, listed %s", qi.typWhy, e.Type))
 		}
@@ -104,7 +102,7 @@ func (s *Screener) qualify(qi queryInfo, e *ofac.Entry, m *entryMeta, score floa
 
 // dobEvidence compares the query's date of birth with every listed one and
 // returns the strongest evidence.
-func dobEvidence(qi queryInfo, dobs []ofac.DOB) (float64, string) {
+func dobEvidence(qi queryInfo, dobs []DOB) (float64, string) {
 	q := fmt.Sprintf("%04d", qi.year)
 	if qi.month > 0 && qi.day > 0 {
 		q = fmt.Sprintf("%04d-%02d-%02d", qi.year, qi.month, qi.day)

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/plex/bountypay/compliance/ofac"
 	"github.com/plex/bountypay/models"
 )
 
@@ -36,8 +35,9 @@ type ScreenConfig struct {
 	MinScore float64
 	// MaxMatches is how many matches a Result lists at most. Default 5.
 	MaxMatches int
-	// WeakAliasFactor multiplies the name score of weak aliases (the
-	// "a.k.a. '…'" of the remarks). Default 0.90.
+	// WeakAliasFactor multiplies the name score of weak aliases
+	// (NameWeak, such as OFAC's "a.k.a. '…'" in the remarks). Default
+	// 0.90.
 	WeakAliasFactor float64
 	// Workers bounds ScreenBatch's parallelism. Default GOMAXPROCS.
 	Workers int
@@ -88,7 +88,7 @@ func (cfg ScreenConfig) Validate() error {
 // concurrent use.
 type Screener struct {
 	cfg  ScreenConfig
-	list *ofac.List
+	list *List
 	ix   *index
 	meta []entryMeta
 	pool *sync.Pool
@@ -99,14 +99,19 @@ type entryMeta struct {
 	countries map[string]string // ISO code → how the list says it ("nationality Russia")
 }
 
-// NewScreener indexes list for screening with cfg. It returns an error
-// wrapping models.ErrInvalid for a bad cfg or an empty list.
-func NewScreener(list *ofac.List, cfg ScreenConfig) (*Screener, error) {
+// NewScreener indexes list for screening with cfg; list must not change
+// afterwards. A source's mapper makes the list (ofac.List.ToCompliance).
+// It returns an error wrapping models.ErrInvalid for a bad cfg, an empty
+// list or an entry whose first name is not its only primary name.
+func NewScreener(list *List, cfg ScreenConfig) (*Screener, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if list == nil || len(list.Entries) == 0 {
 		return nil, fmt.Errorf("new screener: empty list: %w", models.ErrInvalid)
+	}
+	if err := list.validate(); err != nil {
+		return nil, fmt.Errorf("new screener: %w", err)
 	}
 	s := &Screener{cfg: cfg.withDefaults(), list: list}
 	s.ix = buildIndex(list.Entries)
@@ -118,7 +123,7 @@ func NewScreener(list *ofac.List, cfg ScreenConfig) (*Screener, error) {
 	return s, nil
 }
 
-func newEntryMeta(e *ofac.Entry) entryMeta {
+func newEntryMeta(e *Entry) entryMeta {
 	m := entryMeta{}
 	add := func(code, how string) {
 		if code == "" {
@@ -131,23 +136,30 @@ func newEntryMeta(e *ofac.Entry) entryMeta {
 			m.countries[code] = how
 		}
 	}
-	for _, c := range e.Nationalities {
-		add(countryCode(c), "nationality "+c)
-	}
-	for _, c := range e.Citizenships {
-		add(countryCode(c), "citizenship "+c)
-	}
-	for _, c := range e.AddressCountries {
-		add(countryCode(c), "address in "+c)
-	}
-	for _, p := range e.PlacesOfBirth {
-		add(countryOfPlace(p), "born in "+p)
+	// By kind, in order of preference: the first kind naming a country
+	// is the one reasons cite.
+	for _, kind := range [...]CountryKind{CountryNationality, CountryCitizenship, CountryAddress, CountryBirth} {
+		for _, c := range e.Countries {
+			if c.Kind != kind {
+				continue
+			}
+			switch kind {
+			case CountryNationality:
+				add(countryCode(c.Name), "nationality "+c.Name)
+			case CountryCitizenship:
+				add(countryCode(c.Name), "citizenship "+c.Name)
+			case CountryAddress:
+				add(countryCode(c.Name), "address in "+c.Name)
+			case CountryBirth:
+				add(countryOfPlace(c.Name), "born in "+c.Name)
+			}
+		}
 	}
 	return m
 }
 
 // List returns the list the screener screens against.
-func (s *Screener) List() *ofac.List { return s.list }
+func (s *Screener) List() *List { return s.list }
 
 // Config returns the effective configuration (defaults applied).
 func (s *Screener) Config() ScreenConfig { return s.cfg }
@@ -166,7 +178,7 @@ type candidate struct {
 func (s *Screener) Screen(q Query) Result {
 	res := Result{
 		Query: q.Name, Decision: models.DecisionClear, Reasons: []string{}, Matches: []Match{},
-		ListVersion: s.list.SHA256, Algorithm: Algorithm, ScreenedAt: s.cfg.NowFunc().UTC(),
+		ListVersion: s.list.Version, Algorithm: Algorithm, ScreenedAt: s.cfg.NowFunc().UTC(),
 		Threshold: s.cfg.ReviewThreshold,
 	}
 	readings := normalizeWith(q.Name, s.ix.known)
@@ -217,24 +229,16 @@ func (s *Screener) Screen(q Query) Result {
 	for _, a := range all {
 		e := &s.list.Entries[a.c.entry]
 		n := &s.ix.names[a.c.name]
-		matched := e.Name
-		kind := "primary name"
-		if n.alias >= 0 {
-			al := e.Aliases[n.alias]
-			matched = al.Name
-			kind = al.Kind
-			if al.Weak {
-				kind = "weak " + al.Kind + " (from remarks)"
-			}
-		}
-		reasons := []string{s.explain(readings[a.c.reading], n, a.c.raw, kind, matched)}
+		nm := e.Names[n.name]
+		matched := nm.Name
+		reasons := []string{s.explain(readings[a.c.reading], n, a.c.raw, nameLabel(nm), matched)}
 		if n.weak {
 			reasons = append(reasons, fmt.Sprintf("weak alias: name score ×%.2f", s.cfg.WeakAliasFactor))
 		}
 		reasons = append(reasons, a.reasons...)
 		res.Matches = append(res.Matches, Match{
-			ID: e.ID, Source: e.Source, Name: e.Name, Matched: matched, Score: round3(a.final),
-			Programs: append([]string{}, e.Programs...), Reasons: reasons, ContentHash: e.ContentHash(),
+			ID: e.ID, Source: e.Source, Name: e.Primary(), Matched: matched, Score: round3(a.final),
+			Programs: append([]string{}, e.Programs...), Reasons: reasons, ContentHash: e.ContentHash,
 		})
 	}
 	if len(res.Matches) > 0 {
@@ -252,6 +256,19 @@ func (s *Screener) Screen(q Query) Result {
 		res.Reasons = append(res.Reasons, fmt.Sprintf("no listed name scored at least %.2f; %s", s.cfg.ReviewThreshold, top))
 	}
 	return res
+}
+
+// nameLabel says in match reasons what kind of name matched: "primary
+// name", the source's label of an alias ("aka"), or "weak" and the label
+// of a weak alias.
+func nameLabel(n Name) string {
+	switch n.Kind {
+	case NamePrimary:
+		return "primary name"
+	case NameWeak:
+		return "weak " + cmp.Or(n.Label, "alias")
+	}
+	return cmp.Or(n.Label, "alias")
 }
 
 // candidates returns, per entry, the best-scoring name over all readings.

@@ -5,8 +5,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/plex/bountypay/compliance/ofac"
 )
 
 // benchQueries mixes listed names, their variants and ordinary names.
@@ -16,8 +14,8 @@ func benchQueries(b testing.TB, s *Screener) []Query {
 		if i%37 != 0 {
 			continue
 		}
-		qs = append(qs, Query{Name: e.Name})
-		qs = append(qs, Query{Name: typoName(e.Name, i)})
+		qs = append(qs, Query{Name: e.Primary()})
+		qs = append(qs, Query{Name: typoName(e.Primary(), i)})
 	}
 	for _, n := range commonNames(b) {
 		qs = append(qs, Query{Name: n})
@@ -71,7 +69,7 @@ func BenchmarkLoad(b *testing.B) {
 	files := fullFiles(b)
 	var heap uint64
 	for b.Loop() {
-		l, err := ofac.LoadFS(files)
+		l, err := LoadOFAC(files)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -95,7 +93,7 @@ func BenchmarkLoad(b *testing.B) {
 func TestLoadBudget(t *testing.T) {
 	files := fullFiles(t)
 	start := time.Now()
-	l, err := ofac.LoadFS(files)
+	l, err := LoadOFAC(files)
 	if err != nil {
 		t.Fatal(err)
 	}

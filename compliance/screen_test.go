@@ -5,14 +5,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
-	"github.com/plex/bountypay/compliance/ofac"
 	"github.com/plex/bountypay/models"
 )
 
 // tinyList is a small hand-written list covering the qualifiers.
-func tinyList(t testing.TB) *ofac.List {
+func tinyList(t testing.TB) *List {
 	t.Helper()
 	sdn := strings.Join([]string{
 		`1,"PUTIN, Vladimir Vladimirovich","individual","RUSSIA-EO14024",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 07 Oct 1952; POB Leningrad, Russia; nationality Russia; Gender Male."`,
@@ -22,7 +22,7 @@ func tinyList(t testing.TB) *ofac.List {
 		`5,"MADURO MOROS, Nicolas","individual","VENEZUELA",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"DOB 23 Nov 1962; nationality Venezuela."`,
 	}, "\r\n") + "\r\n"
 	alt := `1,11,"aka","PUTIN, Vladimir",-0- ` + "\r\n" + `2,21,"aka","GADDAFI, Moammar",-0- ` + "\r\n" + `3,31,"aka","OAO ROSNEFT",-0- ` + "\r\n"
-	l, err := ofac.Build(map[string][]byte{"sdn.csv": []byte(sdn), "alt.csv": []byte(alt)})
+	l, err := LoadOFAC(fstest.MapFS{"sdn.csv": {Data: []byte(sdn)}, "alt.csv": {Data: []byte(alt)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,6 +42,17 @@ func TestScreenConfigValidate(t *testing.T) {
 	}
 	if _, err := NewScreener(nil, ScreenConfig{}); !errors.Is(err, models.ErrInvalid) {
 		t.Errorf("nil list: %v", err)
+	}
+	for name, names := range map[string][]Name{
+		"no names":        nil,
+		"alias first":     {{Name: "A", Kind: NameAlias}, {Name: "B", Kind: NamePrimary}},
+		"two primaries":   {{Name: "A", Kind: NamePrimary}, {Name: "B", Kind: NamePrimary}},
+		"kind not listed": {{Name: "A", Kind: NamePrimary}, {Name: "B", Kind: "nickname"}},
+	} {
+		l := &List{Entries: []Entry{{Source: "T", ID: 1, Type: TypeIndividual, Names: names}}}
+		if _, err := NewScreener(l, ScreenConfig{}); !errors.Is(err, models.ErrInvalid) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 
@@ -85,7 +96,7 @@ func TestScreen(t *testing.T) {
 			if r.Decision != tt.decision {
 				t.Errorf("decision %s, want %s (%+v)", r.Decision, tt.decision, r)
 			}
-			if r.ListVersion != s.List().SHA256 || r.Algorithm != Algorithm || !r.ScreenedAt.Equal(now) || r.Query != tt.q.Name {
+			if r.ListVersion != s.List().Version || r.Algorithm != Algorithm || !r.ScreenedAt.Equal(now) || r.Query != tt.q.Name {
 				t.Errorf("result metadata %+v", r)
 			}
 			if len(r.Reasons) == 0 {
@@ -107,7 +118,7 @@ func TestScreen(t *testing.T) {
 			if tt.reason != "" && !strings.Contains(strings.Join(m.Reasons, " | "), tt.reason) {
 				t.Errorf("reasons %q lack %q", m.Reasons, tt.reason)
 			}
-			if len(m.ContentHash) != 64 || m.Source != ofac.SourceSDN || len(m.Programs) == 0 || m.Matched == "" {
+			if len(m.ContentHash) != 64 || m.Source != "SDN" || len(m.Programs) == 0 || m.Matched == "" {
 				t.Errorf("match fields %+v", m)
 			}
 		})

@@ -20,8 +20,8 @@ type Query struct {
 
 // Match is one listed entry that resembles the query.
 type Match struct {
-	ID       int      `json:"id"`                // OFAC ent_num
-	Source   string   `json:"source"`            // "SDN" or "CONS"
+	ID       int      `json:"id"`                // Entry.ID (OFAC's ent_num)
+	Source   string   `json:"source"`            // Entry.Source ("SDN", "CONS")
 	Name     string   `json:"name"`              // the primary name as listed
 	Matched  string   `json:"matched,omitempty"` // the listed name or alias that scored best
 	Score    float64  `json:"score"`

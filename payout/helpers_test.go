@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/internal/dbtest"
+	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/internal/pgtest"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"

@@ -141,7 +141,7 @@ func (tx *Tx) underReview(researcherID string) (bool, error) {
 	if n > 0 {
 		return true, nil
 	}
-	if err := tx.db.Model(&Disposition{}).Where("researcher_id = ? AND decision = ?", researcherID, "confirmed").Count(&n).Error; err != nil {
+	if err := dispositions(tx.db).Where("researcher_id = ? AND decision = ?", researcherID, "confirmed").Count(&n).Error; err != nil {
 		return false, fmt.Errorf("confirmed matches of %s: %w", researcherID, err)
 	}
 	return n > 0, nil

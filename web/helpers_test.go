@@ -23,6 +23,7 @@ import (
 	"github.com/plex/bountypay/internal/pgtest"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
+	"github.com/plex/bountypay/policy"
 	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/web"
 	"github.com/plex/bountypay/worker"
@@ -114,7 +115,7 @@ func listBuilder(files map[string][]byte) (worker.NameScreener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compliance.NewScreener(list, compliance.ScreenConfig{ReviewThreshold: compliance.DefaultReviewThreshold})
+	return compliance.NewScreener(list.ToCompliance(), compliance.ScreenConfig{ReviewThreshold: compliance.DefaultReviewThreshold})
 }
 
 func newScreening(t testing.TB, st *store.Store) *worker.Screening {
@@ -179,7 +180,7 @@ func seed(t testing.TB, st *store.Store, withList bool) {
 	if _, err := st.ImportReports(ctx, "reports.jsonl", irs, importer); err != nil {
 		t.Fatal(err)
 	}
-	decider, err := compliance.DefaultPolicySet()
+	decider, err := policy.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

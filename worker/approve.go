@@ -338,15 +338,19 @@ func approvedReason(s ApprovalStatus) string {
 // tax form); awaiting ones move on once approved. Awards already past
 // approval (ready_to_screen, cleared) are checked again, so an award whose
 // content changed, or that reached the state any other way without valid
-// approvals, goes back to awaiting_approval before it can be sent.
+// approvals, goes back to awaiting_approval before it can be sent. It
+// walks the awards a batch at a time.
 func (r *Runner) approve(ctx context.Context) error {
+	next := r.awardsIn(models.StatePending, models.StateAwaitingApproval, models.StateReadyToScreen, models.StateCleared)
+	return inBatches(ctx, r, next, r.approveBatch)
+}
+
+func (r *Runner) approveBatch(ctx context.Context, awards []models.Award) error {
 	cfg := r.cfg.Approval
-	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{
-		models.StatePending, models.StateAwaitingApproval, models.StateReadyToScreen, models.StateCleared}})
-	if err != nil {
-		return err
-	}
 	for _, a := range awards {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		err := r.store.InTx(ctx, func(tx *store.Tx) error {
 			cur, err := tx.Award(a.ID)
 			if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/payout/paypal"
+	"github.com/plex/bountypay/policy"
 	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/worker"
 )
@@ -140,6 +141,8 @@ type runnerOpts struct {
 	Worker  worker.Config
 	Payout  payout.Config
 	Timeout time.Duration // PayPal client timeout (default 1 s)
+	// Lists builds the name screener of a list (default: clear everyone).
+	Lists worker.ListBuilder
 }
 
 // newRunner wires a runner like cmd/bountypay's runner().
@@ -153,7 +156,7 @@ func newRunner(t testing.TB, st *store.Store, pp payout.PayPal, o runnerOpts) (*
 }
 
 func buildRunner(st *store.Store, pp payout.PayPal, o runnerOpts, log *slog.Logger) (*worker.Runner, *payout.Sender, error) {
-	decider, err := compliance.DefaultPolicySet()
+	decider, err := policy.Default()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -167,7 +170,11 @@ func buildRunner(st *store.Store, pp payout.PayPal, o runnerOpts, log *slog.Logg
 	}
 	pc.Logger = log
 	sender := payout.NewSender(pc, st, pp)
-	sc := worker.NewScreening(worker.ScreeningConfig{ReviewThreshold: 0.9}, st, juris, clearListBuilder)
+	lists := o.Lists
+	if lists == nil {
+		lists = clearListBuilder
+	}
+	sc := worker.NewScreening(worker.ScreeningConfig{ReviewThreshold: 0.9}, st, juris, lists)
 	wc := o.Worker
 	wc.PayPalConfigured = pp != nil
 	wc.Logger = log

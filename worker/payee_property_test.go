@@ -17,6 +17,7 @@ import (
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
+	"github.com/plex/bountypay/policy"
 	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/worker"
 )
@@ -74,7 +75,7 @@ func realListBuilder(files map[string][]byte) (worker.NameScreener, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compliance.NewScreener(l, compliance.ScreenConfig{})
+	return compliance.NewScreener(l.ToCompliance(), compliance.ScreenConfig{})
 }
 
 // propPayees are the researchers of the property test and the details
@@ -115,7 +116,7 @@ func payeeProperty(t *testing.T, engine string, seed uint64, lists []map[string]
 	sb, base := startSandbox(t, paypalsandbox.Config{})
 	sb.SetReceiver("ada+fail@example.com", paypalsandbox.BehaviourFail)
 	pp := newPayPal(t, sb, base, time.Second)
-	decider, err := compliance.DefaultPolicySet()
+	decider, err := policy.Default()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -274,20 +274,36 @@ type RescreenReport struct {
 // Rescreen screens every payee with an unpaid award against the current
 // list (after a new list is loaded): cleared awards that now match are
 // held or blocked before any money leaves. Payees already paid who now
-// match are reported, not changed.
+// match are reported, not changed. It walks the awards in batches of
+// Config.BatchSize, each within Config.BatchTimeout; a batch that takes
+// longer ends it with an error wrapping ErrBatchTimeout and the report of
+// what was screened until then (the send step still screens every
+// cleared award against the current list before it leaves).
 func (r *Runner) Rescreen(ctx context.Context) (RescreenReport, error) {
 	var rep RescreenReport
+	if r.cfgErr != nil {
+		return rep, r.cfgErr
+	}
 	names, list, err := r.screener.Current(ctx)
 	if err != nil {
 		return rep, err
 	}
-	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{
-		models.StateCleared, models.StateHeld, models.StateAwaitingApproval, models.StatePending,
-		models.StateSent, models.StatePaid, models.StateUnclaimed, models.StateOnHold, models.StateGranted}})
-	if err != nil {
-		return rep, err
+	next := r.awardsIn(models.StateCleared, models.StateHeld, models.StateAwaitingApproval, models.StatePending,
+		models.StateSent, models.StatePaid, models.StateUnclaimed, models.StateOnHold, models.StateGranted)
+	err = inBatches(ctx, r, next, func(ctx context.Context, awards []models.Award) error {
+		return r.rescreenBatch(ctx, &rep, names, list, awards)
+	})
+	if errors.Is(err, ErrBatchTimeout) {
+		err = fmt.Errorf("rescreen stopped after %d awards: %w", rep.Screened, err)
 	}
+	return rep, err
+}
+
+func (r *Runner) rescreenBatch(ctx context.Context, rep *RescreenReport, names NameScreener, list store.ListVersion, awards []models.Award) error {
 	for _, a := range awards {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		err := r.store.InTx(ctx, func(tx *store.Tx) error {
 			cur, err := tx.Award(a.ID)
 			if err != nil {
@@ -325,8 +341,8 @@ func (r *Runner) Rescreen(ctx context.Context) (RescreenReport, error) {
 			return nil
 		})
 		if err != nil && !errors.Is(err, models.ErrConflict) {
-			return rep, fmt.Errorf("rescreen %s: %w", a.ID, err)
+			return fmt.Errorf("rescreen %s: %w", a.ID, err)
 		}
 	}
-	return rep, nil
+	return nil
 }

@@ -6,25 +6,28 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
-	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
+	"github.com/plex/bountypay/policy"
 	"github.com/plex/bountypay/store"
 )
 
 // Decider turns a report into awards or a rejection
-// (compliance.PolicySet in production).
+// (policy.Set in production).
 type Decider interface {
-	Decide(r models.Report) (compliance.Decision, error)
+	Decide(r models.Report) (policy.Decision, error)
 }
 
 // Defaults.
 const (
-	DefaultMaxListAge = 48 * time.Hour
-	DefaultBatchSize  = 500
+	DefaultMaxListAge   = 48 * time.Hour
+	DefaultBatchSize    = 500
+	DefaultBatchTimeout = 2 * time.Minute
 )
 
 // Config configures a Runner.
@@ -33,8 +36,17 @@ type Config struct {
 	Actor string
 	// MaxListAge: a sanctions list loaded longer ago holds every payout.
 	MaxListAge time.Duration
-	// BatchSize bounds how many records one step reads at a time.
+	// BatchSize bounds how many records one batch of a step reads and
+	// works on (default DefaultBatchSize). Every step walks its records in
+	// batches: decide (with the advisory screening), approve, screen,
+	// send, reconcile, the dry run and Rescreen.
 	BatchSize int
+	// BatchTimeout bounds one batch (default DefaultBatchTimeout). A batch
+	// that takes longer stops its step for this run: counted once in
+	// Result.Errors, listed in Result.Stopped and logged once. Every award
+	// is its own transaction, so nothing is half applied; the next run
+	// goes on where this one stopped.
+	BatchTimeout time.Duration
 	// DryRun decides and screens nothing and sends nothing: it reports
 	// what a run would do.
 	DryRun bool
@@ -55,9 +67,45 @@ type Config struct {
 	Approval ApprovalConfig
 }
 
+// withDefaults returns c with every zero setting at its default.
+func (c Config) withDefaults() Config {
+	c.Actor = cmp.Or(c.Actor, payout.DefaultActor)
+	c.MaxListAge = cmp.Or(c.MaxListAge, DefaultMaxListAge)
+	c.BatchSize = cmp.Or(c.BatchSize, DefaultBatchSize)
+	c.BatchTimeout = cmp.Or(c.BatchTimeout, DefaultBatchTimeout)
+	return c
+}
+
+// Validate reports the first setting out of range: a negative BatchSize,
+// BatchTimeout or MaxListAge, or a per-item maximum or run cap that is
+// negative or has no currency. Zero settings stand for their defaults.
+// The error wraps models.ErrInvalid.
+func (c Config) Validate() error {
+	switch {
+	case c.BatchSize < 0:
+		return fmt.Errorf("worker: batch size %d is negative: %w", c.BatchSize, models.ErrInvalid)
+	case c.BatchTimeout < 0:
+		return fmt.Errorf("worker: batch timeout %s is negative: %w", c.BatchTimeout, models.ErrInvalid)
+	case c.MaxListAge < 0:
+		return fmt.Errorf("worker: maximum list age %s is negative: %w", c.MaxListAge, models.ErrInvalid)
+	}
+	for _, caps := range []struct {
+		name string
+		m    map[string]int64
+	}{{"per-item maximum", c.MaxItem}, {"run cap", c.RunCap}} {
+		for _, cur := range slices.Sorted(maps.Keys(caps.m)) {
+			if max := caps.m[cur]; cur == "" || max < 0 {
+				return fmt.Errorf("worker: %s %q=%d: want a currency and an amount of at least 0: %w", caps.name, cur, max, models.ErrInvalid)
+			}
+		}
+	}
+	return nil
+}
+
 // Runner does one pass of the job.
 type Runner struct {
 	cfg      Config
+	cfgErr   error // Config.Validate's verdict: RunOnce and Rescreen refuse to run
 	store    *store.Store
 	decider  Decider
 	screener *Screening
@@ -66,11 +114,12 @@ type Runner struct {
 	now      func() time.Time
 }
 
-// NewRunner wires a runner.
+// NewRunner wires a runner. Zero settings of cfg take their defaults; a
+// cfg that does not Validate makes RunOnce and Rescreen fail with why
+// (callers should Validate first, when they parse their settings).
 func NewRunner(cfg Config, st *store.Store, d Decider, sc *Screening, snd *payout.Sender) *Runner {
-	cfg.Actor = cmp.Or(cfg.Actor, payout.DefaultActor)
-	cfg.MaxListAge = cmp.Or(cfg.MaxListAge, DefaultMaxListAge)
-	cfg.BatchSize = cmp.Or(cfg.BatchSize, DefaultBatchSize)
+	cfgErr := cfg.Validate()
+	cfg = cfg.withDefaults()
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -79,7 +128,7 @@ func NewRunner(cfg Config, st *store.Store, d Decider, sc *Screening, snd *payou
 	if now == nil {
 		now = time.Now
 	}
-	r := &Runner{cfg: cfg, store: st, decider: d, screener: sc, sender: snd, log: log,
+	r := &Runner{cfg: cfg, cfgErr: cfgErr, store: st, decider: d, screener: sc, sender: snd, log: log,
 		now: func() time.Time { return now().UTC() }}
 	if snd != nil {
 		snd.SetGate(r.Gate)
@@ -107,7 +156,13 @@ type Result struct {
 	Waiting         []string // awards not sent, with why
 	Reconciled      map[models.AwardState]int
 	WouldSend       []models.Award // dry run: what would be sent
-	Errors          int
+	// Plan is, in a dry run, what the send step would do with each open
+	// attempt and each cleared award, and why (see SendStep).
+	Plan   []SendStep
+	Errors int
+	// Stopped lists the steps a batch timeout stopped in this run, with
+	// which batch (each also counted once in Errors).
+	Stopped []string
 }
 
 // RunOnce does one full pass: decide, approve, screen, send, reconcile.
@@ -115,18 +170,23 @@ type Result struct {
 // error is returned only when the pass could not run.
 func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	res := Result{Reconciled: map[models.AwardState]int{}}
+	if r.cfgErr != nil {
+		return res, r.cfgErr
+	}
 	start := r.now()
 	if r.cfg.DryRun {
 		return r.dryRun(ctx, res)
 	}
-	if err := r.decide(ctx, &res); err != nil {
+	// A step that a batch timeout stops is counted and logged once; the
+	// run goes on with the next step.
+	if err := r.decide(ctx, &res); err != nil && !r.stopped(ctx, &res, "decide", err) {
 		return res, fmt.Errorf("decide: %w", err)
 	}
-	if err := r.approve(ctx); err != nil {
+	if err := r.approve(ctx); err != nil && !r.stopped(ctx, &res, "approve", err) {
 		return res, fmt.Errorf("approve: %w", err)
 	}
 	listOK := true
-	if err := r.screen(ctx, &res); err != nil {
+	if err := r.screen(ctx, &res); err != nil && !r.stopped(ctx, &res, "screen", err) {
 		if !errors.Is(err, ErrListUnusable) {
 			return res, fmt.Errorf("screen: %w", err)
 		}
@@ -137,10 +197,10 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	// Without a usable list nothing new leaves; attempts already written
 	// ahead were screened before and are resent, so that their outcome is
 	// known before PayPal's 30-day deduplication window closes.
-	if err := r.send(ctx, &res, listOK); err != nil {
+	if err := r.send(ctx, &res, listOK); err != nil && !r.stopped(ctx, &res, "send", err) {
 		return res, fmt.Errorf("send: %w", err)
 	}
-	if err := r.reconcile(ctx, &res); err != nil {
+	if err := r.reconcile(ctx, &res); err != nil && !r.stopped(ctx, &res, "reconcile", err) {
 		return res, fmt.Errorf("reconcile: %w", err)
 	}
 	if res.ReportsDecided+res.Screened+res.Sent+res.Granted+len(res.Reconciled) > 0 {
@@ -151,17 +211,19 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// decide applies the policy to every undecided report.
+// decide applies the policy to every undecided report, a batch at a
+// time (a decided report leaves the undecided ones, so each batch is the
+// next).
 func (r *Runner) decide(ctx context.Context, res *Result) error {
-	for {
-		reps, err := r.store.UndecidedReports(ctx, r.cfg.BatchSize)
-		if err != nil {
-			return err
-		}
-		if len(reps) == 0 {
-			return nil
-		}
+	next := func(ctx context.Context, n int) ([]store.StoredReport, bool, error) {
+		reps, err := r.store.UndecidedReports(ctx, n)
+		return reps, len(reps) == n, err
+	}
+	return inBatches(ctx, r, next, func(ctx context.Context, reps []store.StoredReport) error {
 		for _, rep := range reps {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			d, err := r.decider.Decide(rep.Report)
 			if err != nil {
 				// The report stays visible with why it could not be decided;
@@ -232,10 +294,8 @@ func (r *Runner) decide(ctx context.Context, res *Result) error {
 				return fmt.Errorf("screen %s at decision: %w", rep.ID, err)
 			}
 		}
-		if len(reps) < r.cfg.BatchSize {
-			return nil
-		}
-	}
+		return nil
+	})
 }
 
 // advise screens new awards' payee at decision time, before anyone is

@@ -179,17 +179,25 @@ func (s *Screening) Screen(tx *store.Tx, names NameScreener, list store.ListVers
 		PayeeVersion: p.Version, RulesVersion: j.Version}, nil
 }
 
-// screen moves every award ready to screen to cleared, held or blocked.
+// screen moves every award ready to screen to cleared, held or blocked, a
+// batch at a time (a screened award leaves ready_to_screen, so each batch
+// is the next).
 func (r *Runner) screen(ctx context.Context, res *Result) error {
 	names, list, err := r.screener.Current(ctx)
 	if err != nil {
 		return err
 	}
-	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateReadyToScreen}})
-	if err != nil {
-		return err
-	}
+	skip := map[string]bool{} // taken by another worker meanwhile
+	return inBatches(ctx, r, r.leaving(skip, models.StateReadyToScreen), func(ctx context.Context, awards []models.Award) error {
+		return r.screenBatch(ctx, res, names, list, awards, skip)
+	})
+}
+
+func (r *Runner) screenBatch(ctx context.Context, res *Result, names NameScreener, list store.ListVersion, awards []models.Award, skip map[string]bool) error {
 	for _, a := range awards {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		err := r.store.InTx(ctx, func(tx *store.Tx) error {
 			cur, err := tx.Award(a.ID)
 			if err != nil || cur.State != models.StateReadyToScreen {
@@ -217,7 +225,11 @@ func (r *Runner) screen(ctx context.Context, res *Result) error {
 			res.Screened++
 			return nil
 		})
-		if err != nil && !errors.Is(err, models.ErrConflict) {
+		if errors.Is(err, models.ErrConflict) {
+			skip[a.ID] = true
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("award %s: %w", a.ID, err)
 		}
 	}

@@ -23,167 +23,165 @@ const sendConcurrency = 4
 const maxBackoffWait = 10 * time.Second
 
 // send resumes attempts whose outcome is open, then starts new ones for
-// cleared awards, within the safety switches: the kill switch stops every
-// send and grant; the per-item maximum keeps large awards for finance; the
-// per-run cap bounds the total submitted per currency in this run
-// (resubmissions included); PayPal's Retry-After is honoured.
+// cleared awards, as the send plan says (sendPlan: the kill switch, the
+// per-item maximum, the per-run cap); PayPal's Retry-After is honoured.
+// Both walk their records in batches; a batch of resends that times out
+// stops the step before any new send starts.
 func (r *Runner) send(ctx context.Context, res *Result, newSends bool) error {
-	spent := map[string]int64{}
-	stopped := false  // PayPal asked us to back off for longer than we wait
-	var mu sync.Mutex // guards res while calls run in parallel
-	sem := make(chan struct{}, sendConcurrency)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	// async runs one call in the pool and counts its outcome.
-	async := func(awardID string, call func() (payout.Outcome, error)) {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out, err := call()
-			mu.Lock()
-			r.count(ctx, res, awardID, out, err)
-			mu.Unlock()
-		}()
-	}
-	waiting := func(s string) {
-		mu.Lock()
-		res.Waiting = append(res.Waiting, s)
-		mu.Unlock()
-	}
-
+	x := &sendRun{r: r, res: res, plan: r.newPlan(), sem: make(chan struct{}, sendConcurrency)}
 	// 1. Attempts written ahead whose outcome is open: resend the
 	// identical request (PayPal deduplicates sender_batch_id; the
-	// entitlement service its grant id).
-	open, err := r.store.OpenAttempts(ctx, r.now(), 0)
-	if err != nil {
-		return err
-	}
-	for _, att := range open {
-		if why := r.blocked(att.Channel); why != "" {
-			waiting(att.AwardID + ": " + why)
-			continue
-		}
-		if att.Channel == payout.ChannelPayPal {
-			if stopped || r.backoff(ctx) {
-				stopped = true
-				waiting(att.AwardID + ": PayPal asked to slow down (429); resent next run")
-				continue
-			}
-			if why := r.overRunCap(att.Currency, att.AmountMinor, spent); why != "" {
-				waiting(att.AwardID + ": " + why)
-				continue
-			}
-			spent[att.Currency] += att.AmountMinor
-		}
-		async(att.AwardID, func() (payout.Outcome, error) { return r.sender.Submit(ctx, att) })
-	}
-	wg.Wait() // resends first: a new send never overtakes an open attempt
-	if !newSends {
-		return nil
-	}
-
-	// 2. New attempts for cleared awards.
-	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateCleared}})
-	if err != nil {
-		return err
-	}
-	// Right before value leaves, every award's latest screening must be
-	// clear for exactly its payee version, the list in use and the rules
-	// in force; otherwise it is screened again now (one query for all).
-	_, list, err := r.screener.Current(ctx)
-	if err != nil {
-		return err
-	}
-	rules := r.screener.RulesVersion()
-	ids := make([]string, len(awards))
-	for i, a := range awards {
-		ids[i] = a.ID
-	}
-	latest, err := r.store.LatestBindingScreenings(ctx, ids)
-	if err != nil {
-		return err
-	}
-	for _, a := range awards {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if a.Kind != models.AwardOther && !screeningBinds(latest[a.ID], a, list.SHA256, rules) {
-			ok, err := r.screenAgainstCurrent(ctx, a)
-			if err != nil {
+	// entitlement service its grant id). Every batch finishes before the
+	// next starts: a new send never overtakes an open attempt.
+	err := inBatches(ctx, r, r.openAttempts(), func(ctx context.Context, open []store.Attempt) error {
+		defer x.wg.Wait()
+		for _, att := range open {
+			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if !ok {
-				continue // held or blocked now
+			x.resend(ctx, x.plan.attempt(att))
+		}
+		return nil
+	})
+	if err != nil || !newSends {
+		return err
+	}
+	// 2. New attempts for cleared awards.
+	return inBatches(ctx, r, r.awardsIn(models.StateCleared), func(ctx context.Context, awards []models.Award) error {
+		defer x.wg.Wait()
+		// Right before value leaves, every award's latest screening must be
+		// clear for exactly its payee version, the list in use and the rules
+		// in force; otherwise it is screened again now (one query a batch).
+		_, list, err := r.screener.Current(ctx)
+		if err != nil {
+			return err
+		}
+		rules := r.screener.RulesVersion()
+		latest, err := r.store.LatestBindingScreenings(ctx, awardIDs(awards))
+		if err != nil {
+			return err
+		}
+		for _, a := range awards {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := x.start(ctx, x.plan.award(a, latest[a.ID], list.SHA256, rules)); err != nil {
+				return err
 			}
 		}
-		switch a.Kind {
-		case models.AwardPlexPass:
-			if r.cfg.KillSwitch {
-				waiting(a.ID + ": kill switch on")
-				continue
-			}
-			async(a.ID, func() (payout.Outcome, error) {
-				out, err := r.sender.Grant(ctx, a.ID)
-				switch {
-				case errors.Is(err, models.ErrInvalid):
-					waiting(a.ID + ": " + err.Error())
-					return payout.OutcomeSkipped, nil
-				case out == payout.OutcomeNoStock:
-					waiting(a.ID + ": no Plex Pass codes left (bountypay passes import)")
-				}
-				return out, err
-			})
-		case models.AwardOther:
-			waiting(a.ID + ": awaiting hand-over by the program team (bountypay award fulfil)")
-		case models.AwardMoney:
-			if why := r.blocked(payout.ChannelPayPal); why != "" {
-				waiting(a.ID + ": " + why)
-				continue
-			}
-			if err := payout.CheckSendable(a); err != nil {
-				waiting(a.ID + ": refused before sending: " + err.Error())
-				continue
-			}
-			if why := r.capped(a, spent); why != "" {
-				waiting(a.ID + ": " + why)
-				continue
-			}
-			if stopped || r.backoff(ctx) {
-				stopped = true
-				waiting(a.ID + ": PayPal asked to slow down (429); sent next run")
-				continue
-			}
-			spent[a.Amount.Currency] += a.Amount.Minor
-			async(a.ID, func() (payout.Outcome, error) {
-				out, err := r.sender.Send(ctx, a.ID)
-				switch {
-				case errors.Is(err, payout.ErrNotStarted) && errors.Is(err, models.ErrInvalid):
-					waiting(a.ID + ": " + err.Error())
-					return payout.OutcomeSkipped, nil
-				case errors.Is(err, payout.ErrNotStarted) && errors.Is(err, models.ErrConflict):
-					return payout.OutcomeSkipped, nil // another worker took it
-				}
-				return out, err
-			})
+		return nil
+	})
+}
+
+// sendRun carries out the send plan of one run: PayPal calls in a pool of
+// sendConcurrency, outcomes counted in res.
+type sendRun struct {
+	r       *Runner
+	res     *Result
+	plan    *sendPlan
+	stopped bool // PayPal asked us to back off for longer than we wait
+
+	mu  sync.Mutex // guards res while calls run in parallel
+	sem chan struct{}
+	wg  sync.WaitGroup
+}
+
+// resend carries out the plan for an open attempt.
+func (x *sendRun) resend(ctx context.Context, s SendStep) {
+	if s.Action == SendWait {
+		x.waiting(s.AwardID, s.Why)
+		return
+	}
+	if s.Attempt.Channel == payout.ChannelPayPal && x.slowDown(ctx) {
+		x.waiting(s.AwardID, "PayPal asked to slow down (429); resent next run")
+		return
+	}
+	x.plan.take(s)
+	att := *s.Attempt
+	x.async(ctx, s.AwardID, func() (payout.Outcome, error) { return x.r.sender.Submit(ctx, att) })
+}
+
+// start carries out the plan for a cleared award: first the screening
+// again when the latest one does not bind, then the send or grant, whose
+// write-ahead transaction runs the Gate.
+func (x *sendRun) start(ctx context.Context, s SendStep) error {
+	a := s.Award
+	if s.Rescreen != "" {
+		ok, err := x.r.screenAgainstCurrent(ctx, a)
+		if err != nil {
+			return err
 		}
+		if !ok {
+			return nil // held or blocked now
+		}
+	}
+	switch s.Action {
+	case SendWait:
+		x.waiting(a.ID, s.Why)
+	case SendGrant:
+		x.async(ctx, a.ID, func() (payout.Outcome, error) {
+			out, err := x.r.sender.Grant(ctx, a.ID)
+			switch {
+			case errors.Is(err, models.ErrInvalid):
+				x.waiting(a.ID, err.Error())
+				return payout.OutcomeSkipped, nil
+			case out == payout.OutcomeNoStock:
+				x.waiting(a.ID, "no Plex Pass codes left (bountypay passes import)")
+			}
+			return out, err
+		})
+	case SendNew:
+		if x.slowDown(ctx) {
+			x.waiting(a.ID, "PayPal asked to slow down (429); sent next run")
+			return nil
+		}
+		x.plan.take(s)
+		x.async(ctx, a.ID, func() (payout.Outcome, error) {
+			out, err := x.r.sender.Send(ctx, a.ID)
+			switch {
+			case errors.Is(err, payout.ErrNotStarted) && errors.Is(err, models.ErrInvalid):
+				x.waiting(a.ID, err.Error())
+				return payout.OutcomeSkipped, nil
+			case errors.Is(err, payout.ErrNotStarted) && errors.Is(err, models.ErrConflict):
+				return payout.OutcomeSkipped, nil // another worker took it
+			}
+			return out, err
+		})
 	}
 	return nil
 }
 
-// blocked says why nothing may be sent on channel now, or "".
-func (r *Runner) blocked(channel string) string {
-	switch {
-	case r.cfg.KillSwitch:
-		return "kill switch on"
-	case channel == payout.ChannelPayPal && !r.cfg.PayPalConfigured:
-		return noPayPal
-	case channel == payout.ChannelEntitlement && !r.sender.GrantsByEntitlement():
-		return "entitlement grant in progress but no entitlement service is configured (PLEX_ENTITLEMENT_URL)"
-	case channel != payout.ChannelPayPal && channel != payout.ChannelEntitlement:
-		return "attempt on channel " + channel + " cannot be resumed"
-	}
-	return ""
+// slowDown reports whether PayPal's Retry-After stops PayPal calls for
+// the rest of this run (a short one is waited out).
+func (x *sendRun) slowDown(ctx context.Context) bool {
+	x.stopped = x.stopped || x.r.backoff(ctx)
+	return x.stopped
+}
+
+// async runs one call in the pool and counts its outcome. A call whose
+// batch ran out of time is not counted: the batch timeout is, once.
+func (x *sendRun) async(ctx context.Context, awardID string, call func() (payout.Outcome, error)) {
+	x.sem <- struct{}{}
+	x.wg.Add(1)
+	go func() {
+		defer func() { <-x.sem; x.wg.Done() }()
+		if ctx.Err() != nil {
+			return
+		}
+		out, err := call()
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		if err != nil && ctx.Err() != nil {
+			return
+		}
+		x.r.count(ctx, x.res, awardID, out, err)
+	}()
+}
+
+func (x *sendRun) waiting(awardID, why string) {
+	x.mu.Lock()
+	x.res.Waiting = append(x.res.Waiting, awardID+": "+why)
+	x.mu.Unlock()
 }
 
 // backoff waits out a short PayPal Retry-After and reports whether a longer
@@ -204,23 +202,6 @@ func (r *Runner) backoff(ctx context.Context) bool {
 	case <-t.C:
 		return false
 	}
-}
-
-// capped says why an award may not be sent in this run, or "".
-func (r *Runner) capped(a models.Award, spent map[string]int64) string {
-	if max, ok := r.cfg.MaxItem[a.Amount.Currency]; ok && a.Amount.Minor > max {
-		return fmt.Sprintf("%s is above the per-item maximum of %s: finance decides", a.Amount, models.Money{Minor: max, Currency: a.Amount.Currency})
-	}
-	return r.overRunCap(a.Amount.Currency, a.Amount.Minor, spent)
-}
-
-// overRunCap says why minor more units of currency would exceed the run
-// cap, or "".
-func (r *Runner) overRunCap(currency string, minor int64, spent map[string]int64) string {
-	if max, ok := r.cfg.RunCap[currency]; ok && spent[currency]+minor > max {
-		return fmt.Sprintf("per-run cap of %s reached; sent next run", models.Money{Minor: max, Currency: currency})
-	}
-	return ""
 }
 
 func (r *Runner) count(ctx context.Context, res *Result, awardID string, out payout.Outcome, err error) {
@@ -255,110 +236,45 @@ func (r *Runner) count(ctx context.Context, res *Result, awardID string, out pay
 const noPayPal = "PayPal is not configured (set PAYPAL_API_BASE, PAYPAL_CLIENT_ID, PAYPAL_SECRET)"
 
 // reconcile polls every accepted attempt and sweeps paid ones for
-// refunds and reversals (payout.Sender.AttemptsToPoll).
+// refunds and reversals (payout.Sender.AttemptsToPoll), a batch at a time.
 func (r *Runner) reconcile(ctx context.Context, res *Result) error {
 	if !r.cfg.PayPalConfigured {
 		return nil
 	}
-	atts, err := r.sender.AttemptsToPoll(ctx)
-	if err != nil {
-		return err
+	next := loaded(r.sender.AttemptsToPoll)
+	err := inBatches(ctx, r, next, func(ctx context.Context, atts []store.Attempt) error {
+		for _, att := range atts {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if r.backoff(ctx) {
+				return errSlowDown
+			}
+			from, to, err := r.sender.Reconcile(ctx, att)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err() // the batch timeout is counted, once
+				}
+				res.Errors++
+				r.log.WarnContext(ctx, "reconcile failed", slog.String("award_id", att.AwardID), slog.Any("err", err))
+				continue
+			}
+			if to != "" && to != from {
+				res.Reconciled[to]++
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errSlowDown) {
+		r.log.WarnContext(ctx, "reconcile stopped: PayPal asked to slow down")
+		return nil
 	}
-	for _, att := range atts {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if r.backoff(ctx) {
-			r.log.WarnContext(ctx, "reconcile stopped: PayPal asked to slow down")
-			return nil
-		}
-		from, to, err := r.sender.Reconcile(ctx, att)
-		if err != nil {
-			res.Errors++
-			r.log.WarnContext(ctx, "reconcile failed", slog.String("award_id", att.AwardID), slog.Any("err", err))
-			continue
-		}
-		if to != "" && to != from {
-			res.Reconciled[to]++
-		}
-	}
-	return nil
+	return err
 }
 
-// dryRun reports what a run would send, changing and sending nothing:
-// open attempts that would be resent and cleared awards that would be
-// sent, with the safety switches applied; everything held back is listed
-// in Waiting with why.
-func (r *Runner) dryRun(ctx context.Context, res Result) (Result, error) {
-	if _, _, err := r.screener.Current(ctx); err != nil {
-		res.ListProblem = err.Error()
-		return res, nil
-	}
-	spent := map[string]int64{}
-	open, err := r.store.OpenAttempts(ctx, r.now(), 0)
-	if err != nil {
-		return res, err
-	}
-	for _, att := range open {
-		if why := r.blocked(att.Channel); why != "" {
-			res.Waiting = append(res.Waiting, att.AwardID+": "+why)
-			continue
-		}
-		if att.Channel == payout.ChannelPayPal {
-			if why := r.overRunCap(att.Currency, att.AmountMinor, spent); why != "" {
-				res.Waiting = append(res.Waiting, att.AwardID+": "+why)
-				continue
-			}
-			spent[att.Currency] += att.AmountMinor
-		}
-		a, err := r.store.Award(ctx, att.AwardID)
-		if err != nil {
-			return res, err
-		}
-		res.WouldSend = append(res.WouldSend, a)
-		res.Waiting = append(res.Waiting, fmt.Sprintf("%s: would resend attempt %d (%s, %s) identically", a.ID, att.Attempt, att.SenderBatchID, att.Status))
-	}
-	awards, err := r.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateCleared}})
-	if err != nil {
-		return res, err
-	}
-	for _, a := range awards {
-		switch a.Kind {
-		case models.AwardOther:
-			res.Waiting = append(res.Waiting, a.ID+": awaiting hand-over by the program team (bountypay award fulfil)")
-			continue
-		case models.AwardPlexPass:
-			if r.cfg.KillSwitch {
-				res.Waiting = append(res.Waiting, a.ID+": kill switch on")
-				continue
-			}
-		case models.AwardMoney:
-			if why := r.blocked(payout.ChannelPayPal); why != "" {
-				res.Waiting = append(res.Waiting, a.ID+": "+why)
-				continue
-			}
-			if err := payout.CheckSendable(a); err != nil {
-				res.Waiting = append(res.Waiting, a.ID+": refused before sending: "+err.Error())
-				continue
-			}
-			if why := r.capped(a, spent); why != "" {
-				res.Waiting = append(res.Waiting, a.ID+": "+why)
-				continue
-			}
-			spent[a.Amount.Currency] += a.Amount.Minor
-		}
-		res.WouldSend = append(res.WouldSend, a)
-	}
-	return res, nil
-}
-
-// screeningBinds reports whether a screening clears award a for sending:
-// clear, and for exactly the award's payee version, the list and the
-// rules version.
-func screeningBinds(sc store.Screening, a models.Award, list, rules string) bool {
-	return sc.ID != 0 && !sc.Advisory && sc.Decision == string(models.DecisionClear) &&
-		sc.PayeeVersion == a.PayeeVersion && sc.ListSHA256 == list && sc.RulesVersion == rules
-}
+// errSlowDown stops reconciling until the next run: PayPal asked to back
+// off for longer than a run waits.
+var errSlowDown = errors.New("PayPal asked to slow down")
 
 // screenAgainstCurrent screens a cleared award again when its latest
 // screening is not for its payee version, the current list and the
@@ -396,8 +312,13 @@ func (r *Runner) screenAgainstCurrent(ctx context.Context, a models.Award) (bool
 // the payee version in force and no payee change is pending; its latest
 // screening is clear for exactly that version, the current list and the
 // rules in force; and its approvals count for exactly its content. It
-// returns an error wrapping models.ErrConflict naming what failed.
-func (r *Runner) Gate(tx *store.Tx, a *models.Award) error {
+// returns an error wrapping models.ErrInvalid naming what failed (and
+// ErrListUnusable when there is no current list).
+func (r *Runner) Gate(tx *store.Tx, a *models.Award) error { return r.gate(tx, a, true) }
+
+// gate runs Gate's checks; without screening it leaves out the screening
+// binding (the dry run, for an award the send would screen again first).
+func (r *Runner) gate(tx *store.Tx, a *models.Award, screening bool) error {
 	ps, err := tx.Payee(a.ResearcherID)
 	if err != nil {
 		return err
@@ -408,7 +329,7 @@ func (r *Runner) Gate(tx *store.Tx, a *models.Award) error {
 	case a.PayeeVersion != ps.Active.Version:
 		return fmt.Errorf("award %s is for payee version %d, not the version in force (%d): %w", a.ID, a.PayeeVersion, ps.Active.Version, models.ErrInvalid)
 	}
-	if a.Kind != models.AwardOther {
+	if screening && a.Kind != models.AwardOther {
 		list, err := tx.CurrentList()
 		if err != nil {
 			return fmt.Errorf("award %s: %w: %w", a.ID, ErrListUnusable, models.ErrInvalid)

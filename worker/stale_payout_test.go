@@ -8,6 +8,7 @@ import (
 	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
+	"github.com/plex/bountypay/policy"
 	"github.com/plex/bountypay/worker"
 )
 
@@ -40,7 +41,7 @@ func TestStaleListStillResolvesOpenAttempts(t *testing.T) {
 		more := importReports(t, st, "T", 1, 5000, "USD", false, nil)
 		later := now.Add(worker.DefaultMaxListAge + time.Hour)
 		clock = func() time.Time { return later }
-		decider, _ := compliance.DefaultPolicySet()
+		decider, _ := policy.Default()
 		juris, _ := compliance.DefaultJurisdictions()
 		sc := worker.NewScreening(worker.ScreeningConfig{ReviewThreshold: 0.9, NowFunc: func() time.Time { return later }},
 			st, juris, clearListBuilder)

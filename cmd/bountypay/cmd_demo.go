@@ -34,8 +34,7 @@ func demoFile(name string) []byte {
 }
 
 func cmdDemo(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("demo", "[flags]")
-	o := a.runFlags(fs)
+	fs := a.flags()
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -51,10 +50,10 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	// batches of the first (an unclaimed payment is still PayPal's).
 	sb := paypalsandbox.New(paypalsandbox.Config{Logger: a.log})
 	defer sb.Close()
-	if err := os.MkdirAll(a.opts.dataDir, 0o700); err != nil {
+	if err := os.MkdirAll(a.cfg.dataDir, 0o700); err != nil {
 		return err
 	}
-	statePath := filepath.Join(a.opts.dataDir, "paypal-sandbox.json")
+	statePath := filepath.Join(a.cfg.dataDir, "paypal-sandbox.json")
 	if err := sb.LoadStateFile(statePath); err != nil {
 		return fmt.Errorf("demo: %s: %w", statePath, err)
 	}
@@ -112,16 +111,10 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	}
 	fmt.Fprintf(w, "4. imported sample reports: %d new, %d unchanged\n", ir.New, ir.Unchanged)
 
-	// 4. Run, then reconcile until PayPal has processed what was sent.
-	env := map[string]string{"PAYPAL_API_BASE": base, "PAYPAL_CLIENT_ID": "demo-client", "PAYPAL_SECRET": "demo-secret"}
-	getenv := a.getenv
-	a.getenv = func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		return getenv(k)
-	}
-	r, _, err := a.runner(ctx, o)
+	// 4. Run against the local PayPal, then reconcile until PayPal has
+	// processed what was sent.
+	a.cfg.paypalAPIBase, a.cfg.paypalClientID, a.cfg.paypalSecret = base, "demo-client", "demo-secret"
+	r, _, err := a.runner(ctx)
 	if err != nil {
 		return err
 	}
@@ -138,10 +131,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 
 	// 5. Finance approves what needs four eyes (two distinct people, neither
 	// the importer), then the next runs screen, send and reconcile.
-	apCfg, err := o.approval.config()
-	if err != nil {
-		return err
-	}
+	apCfg := a.cfg.approval()
 	waiting, err := st.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateAwaitingApproval}})
 	if err != nil {
 		return err

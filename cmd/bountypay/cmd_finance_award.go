@@ -12,21 +12,6 @@ import (
 	"github.com/plex/bountypay/store"
 )
 
-func cmdAward(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return &exitError{2, errors.New("award needs a subcommand: cancel, adjust or fulfil")}
-	}
-	switch args[0] {
-	case "cancel":
-		return awardCancel(ctx, a, args[1:])
-	case "adjust":
-		return awardAdjust(ctx, a, args[1:])
-	case "fulfil", "fulfill":
-		return awardFulfil(ctx, a, args[1:])
-	}
-	return &exitError{2, fmt.Errorf("award: unknown subcommand %q (want cancel, adjust or fulfil)", args[0])}
-}
-
 func oneAward(fs interface {
 	NArg() int
 	Arg(int) string
@@ -38,10 +23,10 @@ func oneAward(fs interface {
 }
 
 func awardCancel(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("award cancel", "ID --by NAME --reason TEXT [flags]")
-	by := fs.String("by", a.getenv("USER"), "`name` of the person cancelling (env USER)")
+	fs := a.flags()
+	by := a.byFlag(fs, "`name` of the person cancelling")
 	reason := fs.String("reason", "", "why (required; recorded in the ledger)")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	id, err := oneAward(fs, "cancel")
@@ -61,11 +46,11 @@ func awardCancel(ctx context.Context, a *app, args []string) error {
 }
 
 func awardAdjust(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("award adjust", "ID --amount \"AMOUNT CUR\" --by NAME --reason TEXT [flags]")
+	fs := a.flags()
 	amount := fs.String("amount", "", "the new `amount`, like \"1500.00 USD\" (same currency)")
-	by := fs.String("by", a.getenv("USER"), "`name` of the person adjusting (env USER)")
+	by := a.byFlag(fs, "`name` of the person adjusting")
 	reason := fs.String("reason", "", "why (required; recorded in the ledger)")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	id, err := oneAward(fs, "adjust")
@@ -93,10 +78,10 @@ func awardAdjust(ctx context.Context, a *app, args []string) error {
 }
 
 func awardFulfil(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("award fulfil", "ID --by NAME [--note TEXT] [flags]")
-	by := fs.String("by", a.getenv("USER"), "`name` of the person who handed the reward over (env USER)")
+	fs := a.flags()
+	by := a.byFlag(fs, "`name` of the person who handed the reward over")
 	note := fs.String("note", "", "what was sent, tracking number (recorded in the ledger)")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	id, err := oneAward(fs, "fulfil")
@@ -115,61 +100,56 @@ func awardFulfil(ctx context.Context, a *app, args []string) error {
 	return nil
 }
 
-func cmdTaxForm(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return &exitError{2, errors.New("taxform needs a subcommand: set or list")}
+func taxformSet(ctx context.Context, a *app, args []string) error {
+	fs := a.flags()
+	form := fs.String("form", "", "form `type`: W-9, W-8BEN or W-8BEN-E")
+	status := fs.String("status", store.FormReceived, "`status`: received, missing or invalid")
+	by := a.byFlag(fs, "`name` of the person recording it")
+	note := fs.String("note", "", "a note (never the tax id itself)")
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
-	switch args[0] {
-	case "set":
-		fs := a.flags("taxform set", "RESEARCHER --form W-9|W-8BEN|W-8BEN-E --status received|missing|invalid [flags]")
-		form := fs.String("form", "", "form `type`: W-9, W-8BEN or W-8BEN-E")
-		status := fs.String("status", store.FormReceived, "`status`: received, missing or invalid")
-		by := fs.String("by", a.getenv("USER"), "`name` of the person recording it (env USER)")
-		note := fs.String("note", "", "a note (never the tax id itself)")
-		if err := a.parseMixed(fs, args[1:]); err != nil {
-			return err
-		}
-		if fs.NArg() != 1 {
-			return &exitError{2, errors.New("taxform set needs one researcher id")}
-		}
-		if _, _, err := store.ParseTaxForm(*form, *status); err != nil {
-			return &exitError{2, err}
-		}
-		st, err := a.authorized(ctx, *by, models.ActTaxForm)
-		if err != nil {
-			return err
-		}
-		f, err := st.SetTaxForm(ctx, store.TaxForm{ResearcherID: fs.Arg(0), Form: *form, Status: *status, UpdatedBy: *by, Note: *note})
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "tax form of %s: %s %s\n", f.ResearcherID, f.Form, f.Status)
-		return nil
-	case "list":
-		fs := a.flags("taxform list", "[flags]")
-		if err := a.parseMixed(fs, args[1:]); err != nil {
-			return err
-		}
-		st, err := a.store(ctx)
-		if err != nil {
-			return err
-		}
-		forms, err := st.TaxForms(ctx)
-		if err != nil {
-			return err
-		}
-		ids := make([]string, 0, len(forms))
-		for id := range forms {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "RESEARCHER\tFORM\tSTATUS\tBY\tUPDATED")
-		for _, id := range ids {
-			f := forms[id]
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.ResearcherID, f.Form, f.Status, f.UpdatedBy, f.UpdatedAt.Format("2006-01-02"))
-		}
-		return tw.Flush()
+	if fs.NArg() != 1 {
+		return &exitError{2, errors.New("taxform set needs one researcher id")}
 	}
-	return &exitError{2, fmt.Errorf("taxform: unknown subcommand %q (want set or list)", args[0])}
+	if _, _, err := store.ParseTaxForm(*form, *status); err != nil {
+		return &exitError{2, err}
+	}
+	st, err := a.authorized(ctx, *by, models.ActTaxForm)
+	if err != nil {
+		return err
+	}
+	f, err := st.SetTaxForm(ctx, store.TaxForm{ResearcherID: fs.Arg(0), Form: *form, Status: *status, UpdatedBy: *by, Note: *note})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "tax form of %s: %s %s\n", f.ResearcherID, f.Form, f.Status)
+	return nil
+}
+
+func taxformList(ctx context.Context, a *app, args []string) error {
+	fs := a.flags()
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	forms, err := st.TaxForms(ctx)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, 0, len(forms))
+	for id := range forms {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESEARCHER\tFORM\tSTATUS\tBY\tUPDATED")
+	for _, id := range ids {
+		f := forms[id]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.ResearcherID, f.Form, f.Status, f.UpdatedBy, f.UpdatedAt.Format("2006-01-02"))
+	}
+	return tw.Flush()
 }

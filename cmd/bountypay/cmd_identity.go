@@ -29,18 +29,14 @@ func (a *app) authorized(ctx context.Context, by string, act models.Action) (*st
 	return st, nil
 }
 
-const identityUsage = "identity needs a subcommand: add NAME --role ROLE[,ROLE] [--service] --by ADMIN, list, or disable NAME --by ADMIN"
-
+// cmdIdentity is identity add, list and disable.
 func cmdIdentity(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || isHelp(args[0]) {
-		return subcommandHelp(a, args, identityUsage)
-	}
-	sub := args[0]
-	fs := a.flags("identity "+sub, "[NAME] [flags]")
-	by := fs.String("by", a.getenv("USER"), "`name` of the administrator (env USER); the very first identity, an admin, needs none")
+	sub := a.cmd.name
+	fs := a.flags()
+	by := a.byFlag(fs, "`name` of the administrator; the very first identity, an admin, needs none")
 	roles := fs.String("role", "", "add: comma-separated `roles`: importer, compliance, finance, finance-admin, viewer, admin")
 	service := fs.Bool("service", false, "add: a service (an integration), never counted as a person for four eyes")
-	if err := a.parseMixed(fs, args[1:]); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	st, err := a.store(ctx)

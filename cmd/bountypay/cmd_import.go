@@ -13,14 +13,13 @@ import (
 )
 
 func cmdImport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("import", "[flags] FILE|-")
+	fs := a.flags()
 	format := fs.String("format", "auto", "input `format`: auto, jsonl, json or csv")
-	by := fs.String("by", a.getenv("USER"), "`name` of the importer: a configured identity with the importer role (recorded in the ledger; env USER)")
-	if err := a.parseMixed(fs, args); err != nil {
+	by := a.byFlag(fs, "`name` of the importer: a configured identity with the importer role (recorded in the ledger)")
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
 		return &exitError{2, errors.New("import needs exactly one FILE (or - for standard input)")}
 	}
 	f, err := intake.ParseFormat(*format)

@@ -18,30 +18,11 @@ import (
 	"github.com/plex/bountypay/store"
 )
 
-func cmdLedger(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return &exitError{2, errors.New("ledger needs a subcommand: list, verify, seal, seals or export")}
-	}
-	switch args[0] {
-	case "list":
-		return ledgerList(ctx, a, args[1:])
-	case "verify":
-		return ledgerVerify(ctx, a, args[1:])
-	case "seal":
-		return ledgerSeal(ctx, a, args[1:])
-	case "seals":
-		return ledgerSeals(ctx, a, args[1:])
-	case "export":
-		return ledgerExport(ctx, a, args[1:])
-	}
-	return &exitError{2, fmt.Errorf("ledger: unknown subcommand %q (want list, verify, seal, seals or export)", args[0])}
-}
-
 func ledgerList(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("ledger list", "[flags]")
+	fs := a.flags()
 	award := fs.String("award", "", "only entries of this award `id`")
 	from := fs.Int64("from", 1, "first sequence `number`")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	st, err := a.store(ctx)
@@ -89,7 +70,7 @@ func parseAnchor(s string) (int64, string, error) {
 }
 
 func ledgerVerify(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("ledger verify", "[--file EXPORT.jsonl] [--head SEQ:HASH] [flags]")
+	fs := a.flags()
 	file := fs.String("file", "", "verify an exported JSON Lines `file` (\"-\" for standard input) instead of the database; no database access needed")
 	var heads []string
 	fs.Func("head", "a `SEQ:HASH` published earlier (a seal, an earlier verify) that the chain must contain; repeatable", func(s string) error {
@@ -97,7 +78,7 @@ func ledgerVerify(ctx context.Context, a *app, args []string) error {
 		return nil
 	})
 	quiet := fs.Bool("quiet", false, "print only the result line, not the balances")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	anchors := map[int64]string{}
@@ -189,9 +170,9 @@ func flatten(b ledger.Balances) []string {
 }
 
 func ledgerSeal(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("ledger seal", "YYYY-MM --by NAME [flags]")
-	by := fs.String("by", a.getenv("USER"), "`name` of the person sealing the month (env USER)")
-	if err := a.parseMixed(fs, args); err != nil {
+	fs := a.flags()
+	by := a.byFlag(fs, "`name` of the person sealing the month")
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -221,8 +202,8 @@ func ledgerSeal(ctx context.Context, a *app, args []string) error {
 }
 
 func ledgerSeals(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("ledger seals", "[flags]")
-	if err := a.parseMixed(fs, args); err != nil {
+	fs := a.flags()
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	st, err := a.store(ctx)
@@ -276,12 +257,12 @@ func (a *app) output(name string) (io.Writer, func() error, error) {
 }
 
 func ledgerExport(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("ledger export", "[--format jsonl|csv] [--from DATE] [--to DATE] [--out FILE] [flags]")
+	fs := a.flags()
 	format := fs.String("format", "jsonl", "`format`: jsonl (every entry with its hashes; verify with ledger verify --file) or csv (journal lines, schema "+ledger.CSVSchemaVersion+")")
 	fromS := fs.String("from", "", "first `date` recorded (YYYY-MM-DD, YYYY-MM or RFC 3339; default: the first entry)")
 	toS := fs.String("to", "", "`date` recorded before which the export stops (exclusive; default: the head)")
 	out := fs.String("out", "", "write to this new `file` (default standard output)")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	from, err := parseDay("from", *fromS)

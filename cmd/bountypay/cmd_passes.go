@@ -12,60 +12,55 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-func cmdPasses(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || isHelp(args[0]) {
-		return subcommandHelp(a, args, "passes needs a subcommand: import FILE or status")
+func passesImport(ctx context.Context, a *app, args []string) error {
+	fs := a.flags()
+	by := a.byFlag(fs, "`name` of the person importing")
+	if err := a.parse(fs, args); err != nil {
+		return err
 	}
-	switch args[0] {
-	case "import":
-		fs := a.flags("passes import", "[flags] FILE|-")
-		by := fs.String("by", a.getenv("USER"), "`name` of the person importing (env USER)")
-		if err := a.parseMixed(fs, args[1:]); err != nil {
-			return err
-		}
-		if fs.NArg() != 1 {
-			return &exitError{2, errors.New("passes import needs one FILE (one gift code per line; - for standard input)")}
-		}
-		var r io.Reader = a.stdin
-		if fs.Arg(0) != "-" {
-			f, err := os.Open(fs.Arg(0))
-			if err != nil {
-				return fmt.Errorf("passes import: %w", err)
-			}
-			defer f.Close()
-			r = f
-		}
-		codes, err := readCodes(fs.Arg(0), r)
-		if err != nil {
-			return err
-		}
-		st, err := a.authorized(ctx, *by, models.ActPasses)
-		if err != nil {
-			return err
-		}
-		res, err := st.ImportPassCodes(ctx, fs.Arg(0), codes, *by)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "imported %d new Plex Pass code(s), %d already in the pool\n", res.New, res.Duplicate)
-		return nil
-	case "status":
-		fs := a.flags("passes status", "[flags]")
-		if err := a.parse(fs, args[1:]); err != nil {
-			return err
-		}
-		st, err := a.store(ctx)
-		if err != nil {
-			return err
-		}
-		free, used, err := st.PassCodeCounts(ctx)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "Plex Pass codes: %d free, %d granted\n", free, used)
-		return nil
+	if fs.NArg() != 1 {
+		return &exitError{2, errors.New("passes import needs one FILE (one gift code per line; - for standard input)")}
 	}
-	return &exitError{2, fmt.Errorf("passes: unknown subcommand %q", args[0])}
+	var r io.Reader = a.stdin
+	if fs.Arg(0) != "-" {
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return fmt.Errorf("passes import: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	codes, err := readCodes(fs.Arg(0), r)
+	if err != nil {
+		return err
+	}
+	st, err := a.authorized(ctx, *by, models.ActPasses)
+	if err != nil {
+		return err
+	}
+	res, err := st.ImportPassCodes(ctx, fs.Arg(0), codes, *by)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "imported %d new Plex Pass code(s), %d already in the pool\n", res.New, res.Duplicate)
+	return nil
+}
+
+func passesStatus(ctx context.Context, a *app, args []string) error {
+	fs := a.flags()
+	if err := a.parse(fs, args); err != nil {
+		return err
+	}
+	st, err := a.store(ctx)
+	if err != nil {
+		return err
+	}
+	free, used, err := st.PassCodeCounts(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "Plex Pass codes: %d free, %d granted\n", free, used)
+	return nil
 }
 
 // readCodes reads one code per line; blank lines and # comments are
@@ -98,11 +93,4 @@ func readCodes(name string, r io.Reader) ([]string, error) {
 		return nil, fmt.Errorf("passes import %s: no codes: %w", name, models.ErrInvalid)
 	}
 	return codes, nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
@@ -12,12 +11,12 @@ import (
 	"github.com/plex/bountypay/store"
 )
 
-// payoutConfig is the payout.Config from the environment: the entitlement
+// payoutConfig is the payout.Config from the settings: the entitlement
 // service (PLEX_ENTITLEMENT_URL, PLEX_ENTITLEMENT_SECRET) when configured,
 // otherwise passes come from the code pool.
 func (a *app) payoutConfig() (payout.Config, error) {
 	cfg := payout.Config{Logger: a.log}
-	u, sec := a.getenv("PLEX_ENTITLEMENT_URL"), a.getenv("PLEX_ENTITLEMENT_SECRET")
+	u, sec := a.cfg.entitlementURL, a.cfg.entitlementSecret
 	if u == "" && sec == "" {
 		return cfg, nil
 	}
@@ -29,7 +28,7 @@ func (a *app) payoutConfig() (payout.Config, error) {
 	return cfg, nil
 }
 
-// payoutSender builds a sender from the environment.
+// payoutSender builds a sender from the settings.
 func (a *app) payoutSender(ctx context.Context) (*payout.Sender, *store.Store, error) {
 	st, err := a.store(ctx)
 	if err != nil {
@@ -50,14 +49,10 @@ func (a *app) payoutSender(ctx context.Context) (*payout.Sender, *store.Store, e
 	return payout.NewSender(cfg, st, ppi), st, nil
 }
 
-const payoutUsage = "payout needs a subcommand: show AWARD, retry AWARD, cancel AWARD, resolve AWARD or reconcile"
-
+// cmdPayout is payout show, retry, cancel, resolve and reconcile.
 func cmdPayout(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || isHelp(args[0]) {
-		return subcommandHelp(a, args, payoutUsage)
-	}
-	sub := args[0]
-	fs := a.flags("payout "+sub, "AWARD [flags]")
+	sub := a.cmd.name
+	fs := a.flags()
 	by := fs.String("by", "", "`name` of the person deciding (required for retry, cancel and resolve; recorded in the ledger)")
 	reason := fs.String("reason", "", "why (recorded in the ledger)")
 	rescreen := fs.Bool("rescreen", false, "retry: screen the payee again before the new attempt (ready_to_screen instead of cleared)")
@@ -65,18 +60,12 @@ func cmdPayout(ctx context.Context, a *app, args []string) error {
 	nothing := fs.Bool("nothing-sent", false, "resolve: PayPal has no batch for the attempt: within PayPal's 30-day memory of the id it is asked first (the identical request is resent: an existing batch is linked, none is created once); after that it takes --second-by and --transaction-ref")
 	secondBy := fs.String("second-by", "", "resolve --nothing-sent after PayPal's 30-day window: the `name` of a second finance person confirming it")
 	txRef := fs.String("transaction-ref", "", "resolve --nothing-sent after PayPal's 30-day window: the `reference` of the PayPal Transaction Search showing no payment")
-	rest, id := args[1:], ""
-	if sub != "reconcile" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		id, rest = rest[0], rest[1:]
-	}
-	if err := a.parse(fs, rest); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
-	if sub != "reconcile" && id == "" {
-		if fs.NArg() != 1 {
-			return &exitError{2, fmt.Errorf("payout %s needs one award ID", sub)}
-		}
-		id = fs.Arg(0)
+	id := fs.Arg(0)
+	if sub != "reconcile" && fs.NArg() != 1 {
+		return &exitError{2, fmt.Errorf("payout %s needs one award ID", sub)}
 	}
 	s, st, err := a.payoutSender(ctx)
 	if err != nil {

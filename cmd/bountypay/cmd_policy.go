@@ -5,25 +5,22 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/plex/bountypay/compliance"
+	"github.com/plex/bountypay/policy"
 )
 
-func cmdPolicy(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || args[0] != "show" {
-		return subcommandHelp(a, args, "policy needs a subcommand: show")
-	}
-	fs := a.flags("policy show", "[flags]")
+func policyShow(ctx context.Context, a *app, args []string) error {
+	fs := a.flags()
 	version := fs.String("version", "", "show this policy `version` (default: the one in effect now)")
 	at := fs.String("at", "", "show the version in effect at this RFC 3339 `time`")
 	raw := fs.Bool("yaml", false, "print the rules file itself")
-	if err := a.parse(fs, args[1:]); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
-	set, err := compliance.DefaultPolicySet()
+	set, err := policy.Default()
 	if err != nil {
 		return err
 	}
-	var p *compliance.Policy
+	var p *policy.Policy
 	switch {
 	case *version != "":
 		p, err = set.Version(*version)

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -12,34 +11,16 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/ledger"
-	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
 )
 
-const reportUsage = "journal | trial-balance | paid | ageing | tax | blocked | reconcile"
-
-func cmdReport(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 {
-		return &exitError{2, errors.New("report needs a subcommand: " + reportUsage)}
-	}
-	fn := map[string]func(context.Context, *app, []string) error{
-		"journal": reportJournal, "trial-balance": reportTrialBalance, "paid": reportPaid,
-		"ageing": reportAgeing, "aging": reportAgeing, "tax": reportTax, "blocked": reportBlocked,
-		"reconcile": reportReconcile,
-	}[args[0]]
-	if fn == nil {
-		return &exitError{2, fmt.Errorf("report: unknown subcommand %q (want %s)", args[0], reportUsage)}
-	}
-	return fn(ctx, a, args[1:])
-}
-
 func reportJournal(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("report journal", "[--from DATE] [--to DATE] [--format csv|jsonl] [--out FILE] [flags]")
+	fs := a.flags()
 	fromS := fs.String("from", "", "first effective `date` (YYYY-MM-DD, YYYY-MM or RFC 3339)")
 	toS := fs.String("to", "", "effective `date` before which the journal stops (exclusive)")
 	format := fs.String("format", "csv", "`format`: csv (journal lines, schema "+ledger.CSVSchemaVersion+") or jsonl (entries with hashes)")
 	out := fs.String("out", "", "write to this new `file` (default standard output)")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	from, err := parseDay("from", *fromS)
@@ -84,9 +65,9 @@ func reportJournal(ctx context.Context, a *app, args []string) error {
 }
 
 func reportTrialBalance(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("report trial-balance", "[--at DATE] [flags]")
+	fs := a.flags()
 	atS := fs.String("at", "", "balances of the entries effective before this `date` (default: all)")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	at, err := parseDay("at", *atS)
@@ -127,11 +108,11 @@ func reportTrialBalance(ctx context.Context, a *app, args []string) error {
 }
 
 func reportPaid(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("report paid", "[--by researcher,month,currency,severity] [--from DATE] [--to DATE] [flags]")
+	fs := a.flags()
 	by := fs.String("by", "month,currency", "group by a comma-separated `list` of researcher, month, currency, severity")
 	fromS := fs.String("from", "", "first effective `date`")
 	toS := fs.String("to", "", "effective `date` before which to stop (exclusive)")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	from, err := parseDay("from", *fromS)
@@ -202,10 +183,10 @@ func reportPaid(ctx context.Context, a *app, args []string) error {
 }
 
 func reportAgeing(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("report ageing", "[--at DATE] [--list] [flags]")
+	fs := a.flags()
 	atS := fs.String("at", "", "age as of this `date` (default now)")
 	list := fs.Bool("list", false, "list every award, not only the buckets")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	at, err := parseDay("at", *atS)
@@ -275,21 +256,13 @@ func contains(ss []string, s string) bool {
 }
 
 func reportTax(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("report tax", "[--year YYYY] [--pass-value \"AMOUNT USD\"] [--csv] [flags]")
+	fs := a.flags()
 	year := fs.Int("year", 0, "calendar `year` of payment (default: this year)")
-	passValue := fs.String("pass-value", cmp.Or(a.getenv("BOUNTYPAY_PASS_FMV"), "119.99 USD"), "fair-market `value` of one lifetime Plex Pass, for tax totals (env BOUNTYPAY_PASS_FMV)")
 	asCSV := fs.Bool("csv", false, "write CSV")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
-	f := strings.Fields(*passValue)
-	if len(f) != 2 || strings.ToUpper(f[1]) != "USD" {
-		return &exitError{2, fmt.Errorf("--pass-value %q: want \"AMOUNT USD\": %w", *passValue, models.ErrInvalid)}
-	}
-	fmv, err := models.ParseMoney(f[0], "USD")
-	if err != nil {
-		return &exitError{2, fmt.Errorf("--pass-value: %w", err)}
-	}
+	fmv := a.cfg.passValue
 	st, err := a.store(ctx)
 	if err != nil {
 		return err
@@ -342,8 +315,8 @@ func reportTax(ctx context.Context, a *app, args []string) error {
 }
 
 func reportBlocked(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("report blocked", "[flags]")
-	if err := a.parseMixed(fs, args); err != nil {
+	fs := a.flags()
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	st, err := a.store(ctx)
@@ -374,9 +347,9 @@ func reportBlocked(ctx context.Context, a *app, args []string) error {
 }
 
 func reportReconcile(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("report reconcile", "[flags]")
+	fs := a.flags()
 	live := fs.Bool("live", false, "also read every accepted attempt's batch from PayPal and compare it with what was recorded (needs PAYPAL_API_BASE, PAYPAL_CLIENT_ID, PAYPAL_SECRET)")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	st, err := a.store(ctx)

@@ -12,18 +12,15 @@ import (
 	"github.com/plex/bountypay/store"
 )
 
-const researcherUsage = "researcher needs a subcommand: list, show ID, set-receiver ID EMAIL --by NAME --reason TEXT, approve ID VERSION --by NAME --reason TEXT, reject ID VERSION --by NAME --reason TEXT"
-
+// cmdResearcher is researcher list, show, set-receiver, approve and
+// reject.
 func cmdResearcher(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || isHelp(args[0]) {
-		return subcommandHelp(a, args, researcherUsage)
-	}
-	sub := args[0]
-	fs := a.flags("researcher "+sub, "[ID] [flags]")
-	by := fs.String("by", a.getenv("USER"), "`name` of the person acting (env USER)")
+	sub := a.cmd.name
+	fs := a.flags()
+	by := a.byFlag(fs, "`name` of the person acting")
 	reason := fs.String("reason", "", "why, and for approve: how the change was verified out of band (recorded in the ledger)")
 	plex := fs.String("plex-account", "", "set-receiver: also change the Plex `account` passes go to")
-	if err := a.parseMixed(fs, args[1:]); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	st, err := a.store(ctx)

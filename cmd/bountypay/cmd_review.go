@@ -9,37 +9,24 @@ import (
 	"github.com/plex/bountypay/worker"
 )
 
+// cmdReview is review list, clear and confirm.
 func cmdReview(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || isHelp(args[0]) {
-		return subcommandHelp(a, args, "review needs a subcommand: list, clear ID or confirm ID")
-	}
-	sub := args[0]
-	fs := a.flags("review "+sub, "[flags]")
-	o := a.runFlags(fs)
+	sub := a.cmd.name
+	fs := a.flags()
 	by := fs.String("by", "", "`name` of the compliance officer deciding (required for clear and confirm)")
 	reason := fs.String("reason", "", "why (required for clear and confirm)")
-	// Accept "review clear ID --by X" as well as "review clear --by X ID".
-	rest, id := args[1:], ""
-	if sub != "list" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		id, rest = rest[0], rest[1:]
-	}
-	if err := a.parse(fs, rest); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
-	if sub != "list" && id == "" {
-		if fs.NArg() != 1 {
-			return &exitError{2, fmt.Errorf("review %s needs one award ID", sub)}
-		}
-		id = fs.Arg(0)
-	}
-	if err := o.validate(); err != nil {
-		return err
+	id := fs.Arg(0)
+	if sub != "list" && fs.NArg() != 1 {
+		return &exitError{2, fmt.Errorf("review %s needs one award ID", sub)}
 	}
 	st, err := a.store(ctx)
 	if err != nil {
 		return err
 	}
-	sc := a.screening(st, o)
+	sc := a.screening(st)
 	switch sub {
 	case "list":
 		held, err := sc.HeldAwards(ctx)
@@ -76,16 +63,15 @@ func cmdReview(ctx context.Context, a *app, args []string) error {
 }
 
 // screening builds the screening service (for review and rescreen).
-func (a *app) screening(st *store.Store, o *runOpts) *worker.Screening {
+func (a *app) screening(st *store.Store) *worker.Screening {
+	c := a.cfg
 	juris, _ := newJurisdictions()
-	return worker.NewScreening(worker.ScreeningConfig{MaxListAge: o.maxListAge, ReviewThreshold: o.threshold,
-		TwoReviewerScore: o.twoReviewerScore, ReviewersRequired: o.reviewers}, st, juris, newListBuilder(o.threshold))
+	return worker.NewScreening(worker.ScreeningConfig{MaxListAge: c.maxListAge, ReviewThreshold: c.reviewThreshold,
+		TwoReviewerScore: c.twoReviewerScore, ReviewersRequired: c.reviewersRequired}, st, juris, newListBuilder(c.reviewThreshold))
 }
 
-func rescreenAfterLoad(ctx context.Context, a *app, st *store.Store) (worker.RescreenReport, error) {
-	fs := a.flags("rescreen", "")
-	o := a.runFlags(fs)
-	r, _, err := a.runner(ctx, o)
+func rescreenAfterLoad(ctx context.Context, a *app) (worker.RescreenReport, error) {
+	r, _, err := a.runner(ctx)
 	if err != nil {
 		return worker.RescreenReport{}, err
 	}

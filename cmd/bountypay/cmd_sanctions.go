@@ -17,24 +17,11 @@ import (
 	"github.com/plex/bountypay/store"
 )
 
-func cmdSanctions(ctx context.Context, a *app, args []string) error {
-	if len(args) == 0 || isHelp(args[0]) {
-		return subcommandHelp(a, args, "sanctions needs a subcommand: load DIR, load --url BASE, or list")
-	}
-	switch args[0] {
-	case "load":
-		return sanctionsLoad(ctx, a, args[1:])
-	case "list":
-		return sanctionsList(ctx, a, args[1:])
-	}
-	return &exitError{2, fmt.Errorf("sanctions: unknown subcommand %q", args[0])}
-}
-
 func sanctionsLoad(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("sanctions load", "[flags] DIR | --url BASE")
+	fs := a.flags()
 	base := fs.String("url", "", "download OFAC's files (SDN.CSV, ALT.CSV, …) from this base `URL`, e.g. "+ofac.DefaultBaseURL)
 	force := fs.Bool("force", false, "accept a list much smaller than the current one")
-	by := fs.String("by", a.getenv("USER"), "`name` recorded in the ledger (env USER)")
+	by := a.byFlag(fs, "`name` recorded in the ledger")
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
@@ -73,7 +60,7 @@ func sanctionsLoad(ctx context.Context, a *app, args []string) error {
 	if list.Counts.Orphans > 0 {
 		fmt.Fprintf(a.stdout, "note: %d alt/add/comment rows name entities not in the primary file (files from different publications?)\n", list.Counts.Orphans)
 	}
-	rep, err := rescreenAfterLoad(ctx, a, st)
+	rep, err := rescreenAfterLoad(ctx, a)
 	if err != nil {
 		return fmt.Errorf("list loaded, but rescreening failed: %w", err)
 	}
@@ -139,7 +126,7 @@ func readListDir(dir string) (map[string][]byte, error) {
 }
 
 func sanctionsList(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("sanctions list", "[flags]")
+	fs := a.flags()
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func cmdSandbox(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("paypal-sandbox", "[flags]")
+	fs := a.flags()
 	addr := fs.String("addr", "127.0.0.1:8099", "listen `address` (HOST:PORT; port 0 picks a free one)")
 	id := fs.String("client-id", "", "accept only this client `id` (default: any)")
 	secret := fs.String("secret", "", "accept only this client `secret` (default: any)")

@@ -35,11 +35,10 @@ type screenMatch struct {
 }
 
 func cmdScreen(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("screen", "[flags] [NAME ...]")
+	fs := a.flags()
 	lists := fs.String("lists", "", "screen against the OFAC CSV files in this `directory` without touching the database")
 	asJSON := fs.Bool("json", false, "print one JSON object per query, in input order")
 	input := fs.String("input", "", "read queries from `FILE` (one per line: NAME or NAME<TAB>COUNTRY; - for standard input)")
-	threshold := fs.Float64("review-threshold", envFloat(a.getenv, "BOUNTYPAY_REVIEW_THRESHOLD", defaultReviewThreshold), "match `score` from which the decision is review")
 	var q compliance.Query
 	fs.StringVar(&q.Country, "country", "", "NAMEs: ISO 3166-1 alpha-2 `code` of residence (applies the jurisdiction rules)")
 	fs.StringVar(&q.Region, "region", "", "NAMEs: ISO 3166-2 `code` of residence")
@@ -47,7 +46,7 @@ func cmdScreen(ctx context.Context, a *app, args []string) error {
 	fs.StringVar(&q.PostalCode, "postal-code", "", "NAMEs: postal `code` of residence")
 	fs.StringVar(&q.DateOfBirth, "date-of-birth", "", "NAMEs: `YYYY-MM-DD`, a qualifier")
 	fs.StringVar(&q.Type, "type", "", "NAMEs: individual or entity (the worker screens researchers as individual)")
-	if err := a.parseMixed(fs, args); err != nil {
+	if err := a.parse(fs, args); err != nil {
 		return err
 	}
 	if q.Type != "" && q.Type != "individual" && q.Type != "entity" {
@@ -67,7 +66,6 @@ func cmdScreen(ctx context.Context, a *app, args []string) error {
 		queries = append(queries, qs...)
 	}
 	if len(queries) == 0 {
-		fs.Usage()
 		return &exitError{2, errors.New("screen needs NAMEs or --input FILE")}
 	}
 	var list *ofac.List
@@ -100,7 +98,7 @@ func cmdScreen(ctx context.Context, a *app, args []string) error {
 			return err
 		}
 	}
-	sc, err := buildScreener(list, *threshold)
+	sc, err := buildScreener(list, a.cfg.reviewThreshold)
 	if err != nil {
 		return err
 	}

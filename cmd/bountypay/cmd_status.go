@@ -11,7 +11,7 @@ import (
 )
 
 func cmdStatus(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("status", "[flags]")
+	fs := a.flags()
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}

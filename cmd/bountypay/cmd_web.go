@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,51 +12,36 @@ import (
 	"github.com/plex/bountypay/web"
 )
 
-// defaultWebAddr is where bountypay web listens unless told otherwise.
-const defaultWebAddr = "127.0.0.1:8080"
-
 // cmdWeb serves the finance and compliance pages and the JSON API until
 // ctx ends (SIGINT/SIGTERM), letting requests in progress finish.
 func cmdWeb(ctx context.Context, a *app, args []string) error {
-	fs := a.flags("web", "[--addr HOST:PORT] [--insecure-local] [flags]")
-	addr := fs.String("addr", cmp.Or(a.getenv("BOUNTYPAY_WEB_ADDR"), defaultWebAddr), "listen `address` HOST:PORT (env BOUNTYPAY_WEB_ADDR)")
-	insecure := fs.Bool("insecure-local", false, "without BOUNTYPAY_WEB_TOKENS, serve a loopback address with no login, every request acting as --local-user")
-	localUser := fs.String("local-user", a.getenv("USER"), "`name` recorded for decisions with --insecure-local (env USER)")
-	o := a.runFlags(fs)
+	fs := a.flags()
 	if err := a.parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 0 {
-		return &exitError{2, fmt.Errorf("web takes no arguments, got %q", fs.Arg(0))}
-	}
-	users, err := web.ParseTokens(a.getenv("BOUNTYPAY_WEB_TOKENS"))
-	if err != nil {
-		return &exitError{2, fmt.Errorf("BOUNTYPAY_WEB_TOKENS: %w", err)}
-	}
-	cfg := web.Config{Users: users, MaxListAge: o.maxListAge, Logger: a.log}
+	c := a.cfg
+	users, addr := c.webUsers, c.webAddr
+	cfg := web.Config{Users: users, MaxListAge: c.maxListAge, Logger: a.log, Approval: c.approval()}
 	if len(users) == 0 {
 		switch {
-		case !*insecure:
+		case !c.insecureLocal:
 			return &exitError{2, errors.New("web: no BOUNTYPAY_WEB_TOKENS configured (name:token,name2:token2): refusing to start; use --insecure-local on a loopback address for a local, single-person session")}
-		case !web.IsLoopbackAddr(*addr):
-			return &exitError{2, fmt.Errorf("web: --insecure-local needs a loopback --addr (127.0.0.1:PORT, [::1]:PORT or localhost:PORT), not %q", *addr)}
-		case *localUser == "":
+		case !web.IsLoopbackAddr(addr):
+			return &exitError{2, fmt.Errorf("web: --insecure-local needs a loopback --addr (127.0.0.1:PORT, [::1]:PORT or localhost:PORT), not %q", addr)}
+		case c.localUser == "":
 			return &exitError{2, errors.New("web: --insecure-local needs --local-user NAME (the person recorded for decisions)")}
 		}
-		cfg.LocalUser = *localUser
-	}
-	if cfg.Approval, err = o.approval.config(); err != nil {
-		return &exitError{2, err}
+		cfg.LocalUser = c.localUser
 	}
 	st, err := a.store(ctx)
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(cfg, st, a.screening(st, o))
+	srv, err := web.New(cfg, st, a.screening(st))
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("web: %w", err)
 	}

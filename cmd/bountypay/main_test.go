@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -233,20 +232,5 @@ func TestScreenJSONContract(t *testing.T) {
 	}
 	if got[1].Decision != "clear" || got[2].Decision != "blocked" {
 		t.Errorf("Jane Doe: %+v / %+v", got[1], got[2])
-	}
-}
-
-func TestUsageAndErrors(t *testing.T) {
-	c := &cli{t: t, env: map[string]string{"BOUNTYPAY_DATA": t.TempDir()}}
-	if _, _, err := c.run("nope"); exitCode(err) != 2 {
-		t.Fatalf("unknown command: %v", err)
-	}
-	for _, cmd := range commands() {
-		if _, _, err := c.run(cmd.name, "--help"); err != nil && !errors.Is(err, nil) {
-			// Commands with subcommands need one first; --help there is an error with usage.
-			if !strings.Contains(err.Error(), "subcommand") {
-				t.Errorf("%s --help: %v", cmd.name, err)
-			}
-		}
 	}
 }

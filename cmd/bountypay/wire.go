@@ -3,12 +3,13 @@ package main
 import (
 	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/compliance/ofac"
+	"github.com/plex/bountypay/policy"
 	"github.com/plex/bountypay/worker"
 )
 
 // newDecider returns the program policy: the embedded, versioned rules.
 func newDecider() (worker.Decider, error) {
-	return compliance.DefaultPolicySet()
+	return policy.Default()
 }
 
 // newJurisdictions returns the embedded, versioned jurisdiction rules.
@@ -16,13 +17,9 @@ func newJurisdictions() (*compliance.Jurisdictions, error) {
 	return compliance.DefaultJurisdictions()
 }
 
-// defaultReviewThreshold is the sanctions score from which a person
-// reviews; see the README, Screening, for how it was chosen.
-const defaultReviewThreshold = compliance.DefaultReviewThreshold
-
 // buildScreener indexes a loaded list for name screening.
 func buildScreener(list *ofac.List, threshold float64) (*compliance.Screener, error) {
-	return compliance.NewScreener(list, compliance.ScreenConfig{ReviewThreshold: threshold})
+	return compliance.NewScreener(list.ToCompliance(), compliance.ScreenConfig{ReviewThreshold: threshold})
 }
 
 // newListBuilder builds screeners from stored list files, for the worker.

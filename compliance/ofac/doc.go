@@ -1,7 +1,8 @@
 // Package ofac reads OFAC's published sanctions lists in their CSV layout:
 // the SDN list (sdn.csv, alt.csv, add.csv, sdn_comments.csv) and the
 // Consolidated (non-SDN) list (cons_prim.csv, cons_alt.csv, cons_add.csv,
-// cons_comments.csv), into one Entry model.
+// cons_comments.csv), into one Entry model, and maps that model to the
+// screener's source-neutral one (List.ToCompliance).
 //
 // The files have no header row, use CRLF line endings, write null as "-0-"
 // (often "-0- "), usually end with a single 0x1A byte, continue remarks past

@@ -1,4 +1,4 @@
-package compliance
+package policy
 
 import (
 	"bytes"
@@ -13,13 +13,13 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-var updatePolicyGolden = flag.Bool("update-policy", false, "rewrite testdata/policy-*.golden.txt")
+var update = flag.Bool("update", false, "rewrite testdata/policy-*.golden.txt")
 
 func defaultPolicy(t testing.TB) *Policy {
 	t.Helper()
-	ps, err := DefaultPolicies()
+	ps, err := Embedded()
 	if err != nil {
-		t.Fatalf("DefaultPolicies: %v", err)
+		t.Fatalf("Embedded: %v", err)
 	}
 	if len(ps) == 0 {
 		t.Fatal("no embedded policies")
@@ -200,7 +200,7 @@ severities:
   none:
 `
 
-func TestLoadPolicyErrors(t *testing.T) {
+func TestLoadErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		old     string // replaced in policyYAML
@@ -245,10 +245,10 @@ func TestLoadPolicyErrors(t *testing.T) {
 				}
 				src = strings.Replace(src, tc.old, tc.new, 1)
 			}
-			p, err := LoadPolicy(strings.NewReader(src))
+			p, err := Load(strings.NewReader(src))
 			if tc.wantErr == "" {
 				if err != nil {
-					t.Fatalf("LoadPolicy: %v", err)
+					t.Fatalf("Load: %v", err)
 				}
 				if tc.name == "numeric version kept literally" && p.Version != "1.10" {
 					t.Errorf("version %q", p.Version)
@@ -268,9 +268,9 @@ func TestLoadPolicyErrors(t *testing.T) {
 	}
 }
 
-func TestLoadPolicyCollectsAllErrors(t *testing.T) {
+func TestLoadCollectsAllErrors(t *testing.T) {
 	src := strings.Replace(strings.Replace(policyYAML, `"5000.00"`, `5000`, 1), "xss: {qualifies: true}", "xss: {qualifies: 1}", 1)
-	_, err := LoadPolicy(strings.NewReader(src))
+	_, err := Load(strings.NewReader(src))
 	if err == nil || !strings.Contains(err.Error(), "line 19") || !strings.Contains(err.Error(), "line 9") {
 		t.Errorf("got %v", err)
 	}
@@ -280,16 +280,16 @@ func mustPolicy(t testing.TB, version, from string) *Policy {
 	t.Helper()
 	src := strings.Replace(strings.Replace(policyYAML, `version: "t1"`, `version: "`+version+`"`, 1),
 		"effective_from: 2026-01-01", "effective_from: "+from, 1)
-	p, err := LoadPolicy(strings.NewReader(src))
+	p, err := Load(strings.NewReader(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-func TestPolicySet(t *testing.T) {
+func TestSet(t *testing.T) {
 	a, b := mustPolicy(t, "a", "2025-01-01"), mustPolicy(t, "b", "2026-01-01")
-	s, err := NewPolicySet(b, a)
+	s, err := NewSet(b, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,28 +352,28 @@ func TestPolicySet(t *testing.T) {
 		t.Errorf("Decide duplicate without time: %+v %v", d, err)
 	}
 
-	if _, err := NewPolicySet(); !errors.Is(err, models.ErrInvalid) {
+	if _, err := NewSet(); !errors.Is(err, models.ErrInvalid) {
 		t.Errorf("empty set: %v", err)
 	}
-	if _, err := NewPolicySet(a, mustPolicy(t, "a", "2027-01-01")); !errors.Is(err, models.ErrInvalid) {
+	if _, err := NewSet(a, mustPolicy(t, "a", "2027-01-01")); !errors.Is(err, models.ErrInvalid) {
 		t.Errorf("repeated version: %v", err)
 	}
-	if _, err := NewPolicySet(a, mustPolicy(t, "c", "2025-01-01")); !errors.Is(err, models.ErrInvalid) {
+	if _, err := NewSet(a, mustPolicy(t, "c", "2025-01-01")); !errors.Is(err, models.ErrInvalid) {
 		t.Errorf("same effective date: %v", err)
 	}
-	if _, err := DefaultPolicySet(); err != nil {
-		t.Errorf("DefaultPolicySet: %v", err)
+	if _, err := Default(); err != nil {
+		t.Errorf("Default: %v", err)
 	}
 }
 
-func TestPolicyRender(t *testing.T) {
+func TestRender(t *testing.T) {
 	p := defaultPolicy(t)
 	var b bytes.Buffer
 	if err := p.Render(&b); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join("testdata", "policy-v1.golden.txt")
-	if *updatePolicyGolden {
+	if *update {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -383,9 +383,9 @@ func TestPolicyRender(t *testing.T) {
 	}
 	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run with -update-policy)", err)
+		t.Fatalf("%v (run with -update)", err)
 	}
 	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("render differs from %s (run with -update-policy):\n%s", path, b.String())
+		t.Errorf("render differs from %s (run with -update):\n%s", path, b.String())
 	}
 }

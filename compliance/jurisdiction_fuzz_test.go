@@ -9,42 +9,6 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// FuzzLoadPolicy checks that LoadPolicy never panics, that every error
-// matches models.ErrInvalid, and that an accepted policy is complete and
-// decides without panicking.
-func FuzzLoadPolicy(f *testing.F) {
-	f.Add([]byte(policyYAML))
-	f.Add(defaultPolicySource(f))
-	f.Add([]byte("version: x\nseverities: {critical: {money: {amount: 1, currency: USD}}}\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := LoadPolicy(strings.NewReader(string(data)))
-		if err != nil {
-			if !errors.Is(err, models.ErrInvalid) {
-				t.Fatalf("error %v does not match ErrInvalid", err)
-			}
-			return
-		}
-		if len(p.Categories) != len(models.AllCategories()) || len(p.Severities) != len(models.AllSeverities()) {
-			t.Fatalf("incomplete policy accepted: %+v", p)
-		}
-		for _, c := range models.AllCategories() {
-			for _, s := range models.AllSeverities() {
-				r := approvedReport()
-				r.Category, r.Severity = c, s
-				d := p.Decide(r)
-				if d.Rejected == (len(d.Awards) > 0) || d.Reason == "" {
-					t.Fatalf("inconsistent decision %+v", d)
-				}
-				for _, a := range d.Awards {
-					if a.Kind == models.AwardMoney && a.Amount.Minor <= 0 {
-						t.Fatalf("non-positive money award %+v", a)
-					}
-				}
-			}
-		}
-	})
-}
-
 // FuzzLoadJurisdictions checks that LoadJurisdictions never panics, that
 // every error matches models.ErrInvalid, and that Evaluate on accepted
 // rules always gives a known decision with a reason.
@@ -64,14 +28,6 @@ func FuzzLoadJurisdictions(f *testing.F) {
 			t.Fatalf("bad result %+v", res)
 		}
 	})
-}
-
-func defaultPolicySource(t testing.TB) []byte {
-	data, err := policyFiles.ReadFile("rules/policy-v1.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 func defaultJurisdictionSource(t testing.TB) []byte {
