@@ -20,6 +20,7 @@ import (
 	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/compliance/ofac"
 	"github.com/plex/bountypay/intake"
+	"github.com/plex/bountypay/internal/dbtest"
 	"github.com/plex/bountypay/internal/pgtest"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
@@ -64,25 +65,12 @@ type fixture struct {
 
 // engines runs fn on SQLite and on PostgreSQL.
 func engines(t *testing.T, fn func(t *testing.T, engine string)) {
-	for _, e := range []string{"sqlite", "postgres"} {
-		t.Run(e, func(t *testing.T) {
-			t.Parallel()
-			fn(t, e)
-		})
-	}
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) { fn(t, string(e)) })
 }
 
 func openStore(t testing.TB, engine string, now func() time.Time) *store.Store {
 	t.Helper()
-	cfg := store.Config{DataDir: t.TempDir(), NowFunc: now}
-	if engine == "postgres" {
-		cfg.DatabaseURL = pgtest.URL(t)
-	}
-	st, err := store.Open(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := dbtest.Open(t, dbtest.Engine(engine), dbtest.Options{NowFunc: now})
 	seedIdentities(t, st)
 	return st
 }

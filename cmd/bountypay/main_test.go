@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/internal/paypalsandbox"
+	"github.com/plex/bountypay/internal/dbtest"
 	"github.com/plex/bountypay/internal/pgtest"
 )
 
@@ -77,11 +78,13 @@ func (c *cli) must(args ...string) string {
 // engines gives each subtest a fresh SQLite data directory or PostgreSQL
 // database.
 func engines(t *testing.T, fn func(t *testing.T, c *cli)) {
-	t.Run("sqlite", func(t *testing.T) {
-		fn(t, &cli{t: t, env: map[string]string{"BOUNTYPAY_DATA": t.TempDir()}})
-	})
-	t.Run("postgres", func(t *testing.T) {
-		fn(t, &cli{t: t, env: map[string]string{"DATABASE_URL": pgtest.URL(t), "BOUNTYPAY_DATA": t.TempDir()}})
+	dbtest.EachInTurn(t, func(t *testing.T, e dbtest.Engine) {
+		cfg := dbtest.Config(t, e)
+		env := map[string]string{"BOUNTYPAY_DATA": cfg.DataDir}
+		if cfg.DatabaseURL != "" {
+			env["DATABASE_URL"] = cfg.DatabaseURL
+		}
+		fn(t, &cli{t: t, env: env})
 	})
 }
 

@@ -37,6 +37,15 @@ func Each(t *testing.T, fn func(t *testing.T, e Engine)) {
 	}
 }
 
+// EachInTurn is Each without parallel subtests, for tests that share
+// process state (the CLI's end-to-end tests).
+func EachInTurn(t *testing.T, fn func(t *testing.T, e Engine)) {
+	t.Helper()
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) { fn(t, e) })
+	}
+}
+
 // Config returns the store configuration of a fresh database on e: a new
 // SQLite data directory, or a new PostgreSQL database (dropped when the
 // test ends).
