@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/internal/dbtest"
+	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/internal/pgtest"
 )
 
