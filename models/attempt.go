@@ -146,3 +146,30 @@ func Transitions() map[AwardState][]AwardState {
 	}
 	return out
 }
+
+// AttemptTimes are an attempt's bookkeeping times that the Attempt does
+// not carry.
+type AttemptTimes struct {
+	// LeaseUntil: a worker is submitting the attempt until then; others
+	// leave it alone. Nil when nobody is.
+	LeaseUntil *time.Time
+	// LastPolledAt is when the attempt's batch was last read from PayPal.
+	LastPolledAt *time.Time
+}
+
+// WebhookEvent is one PayPal webhook event as received, kept to drop
+// redeliveries by event id.
+type WebhookEvent struct {
+	EventID        string
+	EventType      string
+	ResourceID     string // payout_item_id or payout_batch_id
+	SenderBatchID  string
+	TransmissionID string // of the first delivery
+	CreateTime     *time.Time
+	ReceivedAt     time.Time
+	// ProcessedAt is set once the event was applied (or ignored for good);
+	// a redelivery of an unprocessed event is processed again.
+	ProcessedAt *time.Time
+	Outcome     string
+	Deliveries  int
+}

@@ -134,3 +134,11 @@ func IdentityHash(r Researcher) string {
 		strings.TrimSpace(r.DateOfBirth) + "\n" + strings.ToUpper(strings.TrimSpace(r.Country))))
 	return hex.EncodeToString(sum[:16])
 }
+
+// PayeeState is what sending needs to know about a researcher's payee.
+type PayeeState struct {
+	// Active is the version in force.
+	Active PayeeVersion
+	// Pending is the newest change waiting for a decision, if any.
+	Pending *PayeeVersion
+}

@@ -14,15 +14,8 @@ import (
 // (re-)sent: written ahead, answer lost, or refused for an operator reason.
 func OpenAttemptStatuses() []AttemptStatus { return models.OpenAttemptStatuses() }
 
-// AttemptTimes are the bookkeeping times of an attempt that the Attempt
-// struct does not carry (schema version 3).
-type AttemptTimes struct {
-	// LeaseUntil: a worker is submitting the attempt until then; others
-	// leave it alone. Nil when nobody is.
-	LeaseUntil *time.Time
-	// LastPolledAt is when the attempt's batch was last read from PayPal.
-	LastPolledAt *time.Time
-}
+// AttemptTimes are an attempt's lease and poll times (models.AttemptTimes).
+type AttemptTimes = models.AttemptTimes
 
 type attemptTimesRow struct {
 	LeaseUntil   *time.Time

@@ -430,13 +430,9 @@ func payeeVersions(db *gorm.DB, researcherID string) ([]models.PayeeVersion, err
 	return out, nil
 }
 
-// PayeeState is what sending needs to know about a researcher's payee.
-type PayeeState struct {
-	// Active is the version in force.
-	Active models.PayeeVersion
-	// Pending is the newest change waiting for a decision, if any.
-	Pending *models.PayeeVersion
-}
+// PayeeState is a researcher's active version and pending change
+// (models.PayeeState).
+type PayeeState = models.PayeeState
 
 // Payee reads a researcher's active version and pending change.
 func (tx *Tx) Payee(researcherID string) (PayeeState, error) {

@@ -2,30 +2,17 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/plex/bountypay/models"
 )
 
-// WebhookEvent is one PayPal webhook event as received, kept to drop
-// redeliveries by event id.
-type WebhookEvent struct {
-	EventID        string `gorm:"primaryKey"`
-	EventType      string
-	ResourceID     string // payout_item_id or payout_batch_id
-	SenderBatchID  string
-	TransmissionID string // of the first delivery
-	CreateTime     *time.Time
-	ReceivedAt     time.Time
-	// ProcessedAt is set once the event was applied (or ignored for good);
-	// a redelivery of an unprocessed event is processed again.
-	ProcessedAt *time.Time
-	Outcome     string
-	Deliveries  int
-}
+// WebhookEvent is a received PayPal webhook event (models.WebhookEvent).
+type WebhookEvent = models.WebhookEvent
 
-func (WebhookEvent) TableName() string { return "webhook_events" }
+func webhookEvents(db *gorm.DB) *gorm.DB { return db.Table("webhook_events") }
 
 // RecordWebhookEvent stores a received event, or counts one more delivery
 // of a known one. It returns the stored event and whether it is new.
@@ -36,18 +23,18 @@ func (s *Store) RecordWebhookEvent(ctx context.Context, e WebhookEvent) (Webhook
 		e.ReceivedAt = s.now()
 		e.Deliveries = 1
 		e.ProcessedAt = nil
-		res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_id"}}, DoNothing: true}).Create(&e)
+		res := webhookEvents(db).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_id"}}, DoNothing: true}).Create(&e)
 		if res.Error != nil {
 			return res.Error
 		}
 		isNew = res.RowsAffected == 1
 		if !isNew {
-			if err := db.Model(&WebhookEvent{}).Where("event_id = ?", e.EventID).
+			if err := webhookEvents(db).Where("event_id = ?", e.EventID).
 				UpdateColumn("deliveries", gorm.Expr("deliveries + 1")).Error; err != nil {
 				return err
 			}
 		}
-		return db.Where("event_id = ?", e.EventID).Take(&out).Error
+		return webhookEvents(db).Where("event_id = ?", e.EventID).Take(&out).Error
 	})
 	if err != nil {
 		return WebhookEvent{}, false, translate(err, "record webhook event "+e.EventID)
@@ -58,7 +45,7 @@ func (s *Store) RecordWebhookEvent(ctx context.Context, e WebhookEvent) (Webhook
 // FinishWebhookEvent marks an event processed with its outcome.
 func (s *Store) FinishWebhookEvent(ctx context.Context, eventID, outcome string) error {
 	now := s.now()
-	err := s.db.WithContext(ctx).Model(&WebhookEvent{}).Where("event_id = ?", eventID).
+	err := webhookEvents(s.db.WithContext(ctx)).Where("event_id = ?", eventID).
 		UpdateColumns(map[string]any{"processed_at": now, "outcome": outcome}).Error
 	return translate(err, "finish webhook event "+eventID)
 }
@@ -66,6 +53,6 @@ func (s *Store) FinishWebhookEvent(ctx context.Context, eventID, outcome string)
 // WebhookEventByID reads a stored event. Errors: models.ErrNotFound.
 func (s *Store) WebhookEventByID(ctx context.Context, eventID string) (WebhookEvent, error) {
 	var out WebhookEvent
-	err := s.db.WithContext(ctx).Where("event_id = ?", eventID).Take(&out).Error
+	err := webhookEvents(s.db.WithContext(ctx)).Where("event_id = ?", eventID).Take(&out).Error
 	return out, translate(err, "webhook event "+eventID)
 }
