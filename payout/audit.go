@@ -9,7 +9,6 @@ import (
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout/paypal"
-	"github.com/plex/bountypay/store"
 )
 
 // AuditKind classifies what the live audit found for an attempt.
@@ -54,9 +53,9 @@ type AuditResult struct {
 
 // allAttemptStatuses lists every attempt status: the audit reads every
 // attempt ever made, not only the accepted ones.
-var allAttemptStatuses = []store.AttemptStatus{
-	store.AttemptPending, store.AttemptUnknown, store.AttemptDeferred, store.AttemptAccepted,
-	store.AttemptSettled, store.AttemptRejected, store.AttemptManual,
+var allAttemptStatuses = []models.AttemptStatus{
+	models.AttemptPending, models.AttemptUnknown, models.AttemptDeferred, models.AttemptAccepted,
+	models.AttemptSettled, models.AttemptRejected, models.AttemptManual,
 }
 
 // moneyBack are the item statuses under which no money went out for the
@@ -97,7 +96,7 @@ func (s *Sender) Audit(ctx context.Context) (AuditResult, error) {
 	if err != nil {
 		return res, err
 	}
-	byAward := map[string][]store.Attempt{}
+	byAward := map[string][]models.Attempt{}
 	for _, att := range atts {
 		if att.Channel == ChannelPayPal {
 			byAward[att.AwardID] = append(byAward[att.AwardID], att)
@@ -130,7 +129,7 @@ type auditor struct {
 	res     *AuditResult
 	awards  map[string]models.Award
 	entries map[string][]ledger.Entry
-	byAward map[string][]store.Attempt
+	byAward map[string][]models.Attempt
 }
 
 func (a *auditor) award(ctx context.Context, id string) (models.Award, error) {
@@ -145,13 +144,13 @@ func (a *auditor) award(ctx context.Context, id string) (models.Award, error) {
 	return aw, nil
 }
 
-func (a *auditor) add(att store.Attempt, kind AuditKind, format string, args ...any) {
+func (a *auditor) add(att models.Attempt, kind AuditKind, format string, args ...any) {
 	a.res.Mismatches = append(a.res.Mismatches, AuditMismatch{AwardID: att.AwardID, SenderBatchID: att.SenderBatchID,
 		PayoutBatchID: att.PayoutBatchID, Attempt: att.Attempt, Kind: kind, Problem: fmt.Sprintf(format, args...)})
 }
 
 // later describes the award's attempts made after att, or "".
-func (a *auditor) later(att store.Attempt) string {
+func (a *auditor) later(att models.Attempt) string {
 	var parts []string
 	for _, o := range a.byAward[att.AwardID] {
 		if o.Attempt <= att.Attempt {
@@ -170,7 +169,7 @@ func (a *auditor) later(att store.Attempt) string {
 }
 
 // bound reads an attempt with a payout_batch_id back from PayPal.
-func (a *auditor) bound(ctx context.Context, att store.Attempt, aw models.Award) error {
+func (a *auditor) bound(ctx context.Context, att models.Attempt, aw models.Award) error {
 	bs, err := a.s.pp.GetBatch(ctx, att.PayoutBatchID)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -210,7 +209,7 @@ func (a *auditor) bound(ctx context.Context, att store.Attempt, aw models.Award)
 	}
 	current := att.Attempt == aw.Attempt
 	switch att.Status {
-	case store.AttemptAccepted, store.AttemptSettled:
+	case models.AttemptAccepted, models.AttemptSettled:
 		if !current {
 			if !moneyBack[status] {
 				a.add(att, AuditDoublePayment, "attempt %d was superseded by attempt %d, but PayPal's item is %s: money went out (or may) for it%s",
@@ -226,7 +225,7 @@ func (a *auditor) bound(ctx context.Context, att store.Attempt, aw models.Award)
 		if status == "SUCCESS" && it.Fee.Currency == att.Currency && it.Fee.Minor != att.FeeMinor {
 			a.add(att, AuditDiffers, "PayPal's fee is %s, bountypay recorded %s", it.Fee, models.Money{Minor: att.FeeMinor, Currency: att.Currency})
 		}
-	case store.AttemptRejected:
+	case models.AttemptRejected:
 		if !moneyBack[status] {
 			a.add(att, AuditDoublePayment, "recorded as rejected (not sent), but PayPal holds batch %s for it with item %s: money went out (or may)%s",
 				att.PayoutBatchID, status, a.later(att))
@@ -241,18 +240,18 @@ func (a *auditor) bound(ctx context.Context, att store.Attempt, aw models.Award)
 // unbound checks an attempt without a payout_batch_id: PayPal cannot be
 // read for it, so it is named when it may have reached PayPal and is
 // recorded as not sent.
-func (a *auditor) unbound(ctx context.Context, att store.Attempt, aw models.Award) error {
+func (a *auditor) unbound(ctx context.Context, att models.Attempt, aw models.Award) error {
 	if att.Submissions == 0 && att.FirstSubmittedAt == nil {
 		return nil // never sent
 	}
 	current := att.Attempt == aw.Attempt
 	switch {
-	case att.Status == store.AttemptAccepted || att.Status == store.AttemptSettled:
+	case att.Status == models.AttemptAccepted || att.Status == models.AttemptSettled:
 		a.add(att, AuditDiffers, "recorded as %s, but no PayPal batch id is recorded", att.Status)
 		return nil
-	case current && (att.Status.Open() || att.Status == store.AttemptManual):
+	case current && (att.Status.Open() || att.Status == models.AttemptManual):
 		return nil // outcome still open: sent again, or resolved by finance
-	case att.Status == store.AttemptRejected:
+	case att.Status == models.AttemptRejected:
 	default:
 		a.add(att, AuditUnverifiable, "unverifiable: no batch id recorded: attempt %d is %s although attempt %d superseded it%s",
 			att.Attempt, att.Status, aw.Attempt, a.later(att))
@@ -279,7 +278,7 @@ func (a *auditor) unbound(ctx context.Context, att store.Attempt, aw models.Awar
 
 // settledBy names who settled the attempt as nothing sent (and the
 // Transaction Search reference), or "" when no person did.
-func (a *auditor) settledBy(ctx context.Context, att store.Attempt) (string, error) {
+func (a *auditor) settledBy(ctx context.Context, att models.Attempt) (string, error) {
 	es, ok := a.entries[att.AwardID]
 	if !ok {
 		var err error

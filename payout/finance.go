@@ -12,7 +12,6 @@ import (
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout/paypal"
-	"github.com/plex/bountypay/store"
 )
 
 // What finance does by hand: retry a payout PayPal confirmed did not move
@@ -40,7 +39,7 @@ func (s *Sender) Retry(ctx context.Context, awardID string, o RetryOptions) (mod
 		return models.Award{}, fmt.Errorf("retry %s: who decides (--by) is required: %w", awardID, models.ErrInvalid)
 	}
 	var out models.Award
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		a, err := tx.Award(awardID)
 		if err != nil {
 			return err
@@ -54,7 +53,7 @@ func (s *Sender) Retry(ctx context.Context, awardID string, o RetryOptions) (mod
 				return err
 			}
 			for _, at := range atts {
-				if at.Attempt == a.Attempt && (at.Status.Open() || at.Status == store.AttemptAccepted || at.Status == store.AttemptManual) {
+				if at.Attempt == a.Attempt && (at.Status.Open() || at.Status == models.AttemptAccepted || at.Status == models.AttemptManual) {
 					return fmt.Errorf("award %s: attempt %d is %s, not final: %w", a.ID, at.Attempt, at.Status, models.ErrConflict)
 				}
 			}
@@ -96,8 +95,8 @@ func (s *Sender) CancelUnclaimed(ctx context.Context, awardID, by string) (model
 	if s.pp == nil {
 		return "", errors.New("payout: no PayPal client configured")
 	}
-	var att store.Attempt
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	var att models.Attempt
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		a, err := tx.Award(awardID)
 		if err != nil {
 			return err
@@ -287,7 +286,7 @@ func (s *Sender) Resolve(ctx context.Context, awardID string, o ResolveOptions) 
 // bind binds a batch known to be the attempt's to it, then reconciles it:
 // it returns the award state afterwards (sent when PayPal has not
 // processed the item yet).
-func (s *Sender) bind(ctx context.Context, att store.Attempt, batchID, note string) (models.AwardState, error) {
+func (s *Sender) bind(ctx context.Context, att models.Attempt, batchID, note string) (models.AwardState, error) {
 	if _, err := s.accept(ctx, att, batchID, note); err != nil {
 		return "", err
 	}
@@ -308,7 +307,7 @@ func (s *Sender) bind(ctx context.Context, att store.Attempt, batchID, note stri
 // askSince is when PayPal's memory of the attempt's sender_batch_id began
 // at the earliest: its first submission, or its creation when it was
 // never submitted.
-func askSince(att store.Attempt) time.Time {
+func askSince(att models.Attempt) time.Time {
 	if att.FirstSubmittedAt != nil {
 		return att.FirstSubmittedAt.UTC()
 	}
@@ -327,7 +326,7 @@ func resolvedVoidKey(awardID, senderBatchID string) string {
 	return "award/" + awardID + "/resolved-void/" + senderBatchID
 }
 
-func (s *Sender) resolveNothingSent(ctx context.Context, att store.Attempt, o ResolveOptions) (models.AwardState, error) {
+func (s *Sender) resolveNothingSent(ctx context.Context, att models.Attempt, o ResolveOptions) (models.AwardState, error) {
 	if att.Channel != ChannelPayPal {
 		return s.settleNothingSent(ctx, att, o, false)
 	}
@@ -353,12 +352,12 @@ func (s *Sender) resolveNothingSent(ctx context.Context, att store.Attempt, o Re
 // settleNothingSent closes the attempt as rejected and fails the award,
 // returning the money to payable. afterWindow: PayPal can no longer be
 // asked (checked again under the lock) and two people confirmed it.
-func (s *Sender) settleNothingSent(ctx context.Context, att store.Attempt, o ResolveOptions, afterWindow bool) (models.AwardState, error) {
+func (s *Sender) settleNothingSent(ctx context.Context, att models.Attempt, o ResolveOptions, afterWindow bool) (models.AwardState, error) {
 	who := strings.TrimSpace(o.By)
 	if afterWindow {
 		who += " and " + strings.TrimSpace(o.SecondBy) + " (Transaction Search " + strings.TrimSpace(o.TransactionSearchRef) + ")"
 	}
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
@@ -373,7 +372,7 @@ func (s *Sender) settleNothingSent(ctx context.Context, att store.Attempt, o Res
 		if o.Reason != "" {
 			why += ": " + o.Reason
 		}
-		cur.Status, cur.LastError = store.AttemptRejected, why
+		cur.Status, cur.LastError = models.AttemptRejected, why
 		if err := tx.SaveAttempt(&cur); err != nil {
 			return err
 		}
@@ -407,7 +406,7 @@ func (s *Sender) settleNothingSent(ctx context.Context, att store.Attempt, o Res
 // askPayPal resends the attempt's frozen request to learn whether PayPal
 // holds a batch for its sender_batch_id (see Resolve). until is when
 // PayPal stops being able to tell.
-func (s *Sender) askPayPal(ctx context.Context, att store.Attempt, o ResolveOptions, until time.Time) (models.AwardState, error) {
+func (s *Sender) askPayPal(ctx context.Context, att models.Attempt, o ResolveOptions, until time.Time) (models.AwardState, error) {
 	refuse := fmt.Sprintf("award %s: nothing sent refused: PayPal can tell whether %s was used until %s",
 		att.AwardID, att.SenderBatchID, until.Format(time.RFC3339))
 	if s.pp == nil {
@@ -419,12 +418,12 @@ func (s *Sender) askPayPal(ctx context.Context, att store.Attempt, o ResolveOpti
 	}
 	// Record the submission and who asked for it before the call, and hold
 	// the attempt against a second person asking at the same time.
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
 		}
-		if a.State != models.StateNeedsReconciliation || a.Attempt != cur.Attempt || cur.Status != store.AttemptManual || cur.PayoutBatchID != "" {
+		if a.State != models.StateNeedsReconciliation || a.Attempt != cur.Attempt || cur.Status != models.AttemptManual || cur.PayoutBatchID != "" {
 			return fmt.Errorf("award %s changed meanwhile: %w", a.ID, models.ErrConflict)
 		}
 		now := s.now()
@@ -512,7 +511,7 @@ func (s *Sender) askPayPal(ctx context.Context, att store.Attempt, o ResolveOpti
 // linked binds the batch PayPal holds for the attempt and reconciles it,
 // and returns the award's state with an error matching ErrBatchLinked
 // that says msg.
-func (s *Sender) linked(ctx context.Context, att store.Attempt, batchID, msg, note string) (models.AwardState, error) {
+func (s *Sender) linked(ctx context.Context, att models.Attempt, batchID, msg, note string) (models.AwardState, error) {
 	to, err := s.bind(ctx, att, batchID, note)
 	switch {
 	case err != nil && to == "":
@@ -528,13 +527,13 @@ func (s *Sender) linked(ctx context.Context, att store.Attempt, batchID, msg, no
 // releaseAsk records why asking PayPal settled nothing on the attempt,
 // which stays in manual reconciliation, and releases it. It returns ret,
 // or the error of the release joined to it.
-func (s *Sender) releaseAsk(ctx context.Context, att store.Attempt, why string, ret error) error {
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+func (s *Sender) releaseAsk(ctx context.Context, att models.Attempt, why string, ret error) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cur, _, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
 		}
-		if cur.Status != store.AttemptManual || cur.PayoutBatchID != "" {
+		if cur.Status != models.AttemptManual || cur.PayoutBatchID != "" {
 			return nil // a webhook or another person bound it meanwhile
 		}
 		cur.LastError = why

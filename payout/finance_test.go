@@ -2,6 +2,7 @@ package payout_test
 
 import (
 	"errors"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func TestLifecycleByPolling(t *testing.T) {
 		f.reconcileAll(t) // the paid sweep: never polled since paid
 		wantState(t, st, ok, models.StatePaid)
 		// The sweep is rate-limited: it polls again after WatchPaidEvery.
-		f2 := payout.NewSender(payout.Config{WatchPaidEvery: time.Nanosecond}, st, f.pp)
+		f2 := payout.NewSender(payout.Config{WatchPaidEvery: time.Nanosecond}, storeadapt.Payout(st), f.pp)
 		atts, err := f2.AttemptsToPoll(ctxT(t))
 		if err != nil {
 			t.Fatal(err)
@@ -238,7 +239,7 @@ func TestEntitlementGrantExactlyOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := payout.NewSender(payout.Config{Granter: ec, LeaseFor: 2 * time.Second}, st, sbf.pp)
+		s := payout.NewSender(payout.Config{Granter: ec, LeaseFor: 2 * time.Second}, storeadapt.Payout(st), sbf.pp)
 		ids := []string{
 			clearedAward(t, st, "E-1", models.AwardPlexPass, models.Money{}, "e1@example.com"),
 			clearedAward(t, st, "E-2", models.AwardPlexPass, models.Money{}, "e2@example.com"),

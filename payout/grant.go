@@ -11,7 +11,6 @@ import (
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout/entitlement"
-	"github.com/plex/bountypay/store"
 )
 
 // Grant gives a cleared pass award its pass exactly once: through the
@@ -35,7 +34,7 @@ func (s *Sender) Grant(ctx context.Context, awardID string) (Outcome, error) {
 // once: award, code and ledger change in one transaction.
 func (s *Sender) GrantPass(ctx context.Context, awardID string) (Outcome, error) {
 	out := OutcomeGranted
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		a, err := tx.Award(awardID)
 		if err != nil {
 			return err
@@ -77,9 +76,9 @@ func (s *Sender) GrantPass(ctx context.Context, awardID string) (Outcome, error)
 // and whose request is frozen, and the award moved to sending, in one
 // transaction. Errors: models.ErrConflict when the award is not cleared,
 // models.ErrInvalid when the researcher has no Plex account.
-func (s *Sender) StartGrant(ctx context.Context, awardID string) (store.Attempt, error) {
-	var att store.Attempt
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+func (s *Sender) StartGrant(ctx context.Context, awardID string) (models.Attempt, error) {
+	var att models.Attempt
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		a, err := tx.Award(awardID)
 		if err != nil {
 			return err
@@ -103,10 +102,10 @@ func (s *Sender) StartGrant(ctx context.Context, awardID string) (store.Attempt,
 		if err != nil {
 			return err
 		}
-		att = store.Attempt{
+		att = models.Attempt{
 			SenderBatchID: id, AwardID: a.ID, Attempt: n, Channel: ChannelEntitlement,
 			SenderItemID: id, Receiver: r.PlexAccount, PayeeVersion: a.PayeeVersion, AmountMinor: 1, Currency: models.AssetPass,
-			Request: string(body), Status: store.AttemptPending,
+			Request: string(body), Status: models.AttemptPending,
 		}
 		if err := tx.InsertAttempt(&att); err != nil {
 			return err
@@ -124,7 +123,7 @@ func (s *Sender) StartGrant(ctx context.Context, awardID string) (store.Attempt,
 // same rules as PayPal: recorded before the call, unknown outcomes resent
 // identically (the service replays a known grant id), a new attempt only
 // after a definitive refusal.
-func (s *Sender) submitGrant(ctx context.Context, att store.Attempt) (Outcome, error) {
+func (s *Sender) submitGrant(ctx context.Context, att models.Attempt) (Outcome, error) {
 	if s.cfg.Granter == nil {
 		return OutcomeSkipped, errors.New("payout: entitlement attempt but no entitlement service configured")
 	}
@@ -143,19 +142,19 @@ func (s *Sender) submitGrant(ctx context.Context, att store.Attempt) (Outcome, e
 	case errors.Is(err, models.ErrConflict):
 		return s.manual(ctx, cur, "entitlement service reports a conflicting grant: "+errText(err))
 	case errors.Is(err, entitlement.ErrRefused):
-		return s.reopen(ctx, cur, store.AttemptDeferred, OutcomeDeferred, errText(err))
+		return s.reopen(ctx, cur, models.AttemptDeferred, OutcomeDeferred, errText(err))
 	case errors.Is(err, models.ErrInvalid):
 		return s.rejected(ctx, cur, errText(err))
 	default:
 		s.log.WarnContext(ctx, "grant outcome unknown", slog.String("award_id", cur.AwardID),
 			slog.String("grant_id", cur.SenderBatchID), slog.Int("submissions", cur.Submissions))
-		return s.reopen(ctx, cur, store.AttemptUnknown, OutcomeUnknown, errText(err))
+		return s.reopen(ctx, cur, models.AttemptUnknown, OutcomeUnknown, errText(err))
 	}
 }
 
-func (s *Sender) granted(ctx context.Context, att store.Attempt, res entitlement.Result) (Outcome, error) {
+func (s *Sender) granted(ctx context.Context, att models.Attempt, res entitlement.Result) (Outcome, error) {
 	out := OutcomeGranted
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
@@ -164,7 +163,7 @@ func (s *Sender) granted(ctx context.Context, att store.Attempt, res entitlement
 			out = OutcomeSkipped
 			return nil
 		}
-		cur.Status, cur.LastError = store.AttemptSettled, ""
+		cur.Status, cur.LastError = models.AttemptSettled, ""
 		cur.PayoutItemID, cur.TransactionStatus = res.EntitlementID, "GRANTED"
 		if err := tx.SaveAttempt(&cur); err != nil {
 			return err

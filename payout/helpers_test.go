@@ -3,6 +3,7 @@ package payout_test
 import (
 	"context"
 	"fmt"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -91,7 +92,7 @@ func newFixture(t *testing.T, st *store.Store, o fixtureOpts) *fixture {
 	if pc.LeaseFor == 0 {
 		pc.LeaseFor = 5 * time.Second
 	}
-	f.sender = payout.NewSender(pc, st, f.pp)
+	f.sender = payout.NewSender(pc, storeadapt.Payout(st), f.pp)
 	f.hook = payout.NewWebhookHandler(f.sender, f.pp, nil)
 	f.hookSrv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)

@@ -10,7 +10,6 @@ import (
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout/paypal"
-	"github.com/plex/bountypay/store"
 )
 
 // itemMove is what an item status does to an award: its target state, the
@@ -49,7 +48,7 @@ func ItemStatusMoves() map[string]models.AwardState {
 // every accepted attempt not polled within PollEvery, and a rate-limited
 // slow sweep of paid items younger than WatchPaidFor not polled within
 // WatchPaidEvery (PayPal can still refund or reverse them).
-func (s *Sender) AttemptsToPoll(ctx context.Context) ([]store.Attempt, error) {
+func (s *Sender) AttemptsToPoll(ctx context.Context) ([]models.Attempt, error) {
 	now := s.now()
 	var before time.Time
 	if s.cfg.PollEvery > 0 {
@@ -72,7 +71,7 @@ func (s *Sender) AttemptsToPoll(ctx context.Context) ([]store.Attempt, error) {
 // Reconcile reads an accepted (or paid, watched) attempt's batch from
 // PayPal and applies its item's status to the award. It returns the award
 // state before and after.
-func (s *Sender) Reconcile(ctx context.Context, att store.Attempt) (from, to models.AwardState, err error) {
+func (s *Sender) Reconcile(ctx context.Context, att models.Attempt) (from, to models.AwardState, err error) {
 	if s.pp == nil {
 		return "", "", errors.New("payout: no PayPal client configured")
 	}
@@ -106,14 +105,14 @@ func (s *Sender) Reconcile(ctx context.Context, att store.Attempt) (from, to mod
 // Only legal forward moves apply; items of another batch or item id, and
 // superseded attempts, are ignored. REFUNDED or REVERSED seen before
 // SUCCESS records the payment first, then the reversal.
-func (s *Sender) ApplyItemStatus(ctx context.Context, att store.Attempt, it paypal.ItemStatus) (models.AwardState, error) {
+func (s *Sender) ApplyItemStatus(ctx context.Context, att models.Attempt, it paypal.ItemStatus) (models.AwardState, error) {
 	_, to, err := s.applyItem(ctx, att, it, s.now())
 	return to, err
 }
 
 // applyItem applies it in one transaction, recording the poll time.
-func (s *Sender) applyItem(ctx context.Context, att store.Attempt, it paypal.ItemStatus, polled time.Time) (from, state models.AwardState, err error) {
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+func (s *Sender) applyItem(ctx context.Context, att models.Attempt, it paypal.ItemStatus, polled time.Time) (from, state models.AwardState, err error) {
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
@@ -148,8 +147,8 @@ func (s *Sender) applyItem(ctx context.Context, att store.Attempt, it paypal.Ite
 			cur.FeeMinor = it.Fee.Minor
 		}
 		mv, known := itemMoves[it.TransactionStatus]
-		if known && mv.settled && (cur.Status == store.AttemptAccepted || cur.Status == store.AttemptSettled) {
-			cur.Status = store.AttemptSettled
+		if known && mv.settled && (cur.Status == models.AttemptAccepted || cur.Status == models.AttemptSettled) {
+			cur.Status = models.AttemptSettled
 		}
 		if err := tx.SaveAttempt(&cur); err != nil {
 			return err
@@ -187,7 +186,7 @@ func (s *Sender) applyItem(ctx context.Context, att store.Attempt, it paypal.Ite
 }
 
 // move applies one item status to the award inside tx.
-func (s *Sender) move(tx *store.Tx, a *models.Award, cur *store.Attempt, status string, mv itemMove, it paypal.ItemStatus) error {
+func (s *Sender) move(tx Tx, a *models.Award, cur *models.Attempt, status string, mv itemMove, it paypal.ItemStatus) error {
 	now := tx.Now()
 	effective := now
 	if !it.TimeProcessed.IsZero() && mv.kind == ledger.KindPaid && !it.TimeProcessed.After(now) {

@@ -3,6 +3,7 @@ package payout_test
 import (
 	"errors"
 	"fmt"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"strings"
 	"sync"
 	"testing"
@@ -230,7 +231,7 @@ func TestNothingSentWithinWindowSendsOnce(t *testing.T) {
 		// answer created.
 		id2 := clearedAward(t, st, "NW-2", models.AwardMoney, usd(4000), "nw2@example.com")
 		att2 := toManual(t, f, c, id2, lost)
-		noPP := payout.NewSender(payout.Config{NowFunc: c.Now}, st, nil)
+		noPP := payout.NewSender(payout.Config{NowFunc: c.Now}, storeadapt.Payout(st), nil)
 		if _, err := noPP.Resolve(ctxT(t), id2, payout.ResolveOptions{By: "fin-a", NothingSent: true}); !errors.Is(err, models.ErrInvalid) ||
 			!strings.Contains(err.Error(), "no PayPal client") {
 			t.Fatalf("without PayPal: %v", err)
@@ -419,7 +420,7 @@ func TestAuditReadsEveryAttempt(t *testing.T) {
 func TestAuditRefusedAttemptNeedsNoCheck(t *testing.T) {
 	st := openStore(t, store.Config{DataDir: t.TempDir()})
 	fp := &fakePayPal{err: fmt.Errorf("create: VALIDATION_ERROR: %w", models.ErrInvalid)}
-	s := payout.NewSender(payout.Config{}, st, fp)
+	s := payout.NewSender(payout.Config{}, storeadapt.Payout(st), fp)
 	id := clearedAward(t, st, "AR-1", models.AwardMoney, usd(1000), "ar1@example.com")
 	if out, err := s.Send(ctxT(t), id); err != nil || out != payout.OutcomeFailed {
 		t.Fatalf("send: %s %v", out, err)

@@ -17,7 +17,6 @@ import (
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout/entitlement"
 	"github.com/plex/bountypay/payout/paypal"
-	"github.com/plex/bountypay/store"
 )
 
 // PayPal is what the sender needs from PayPal Payouts.
@@ -95,7 +94,7 @@ type Config struct {
 // use; any number of senders (processes) may share one database.
 type Sender struct {
 	cfg   Config
-	store *store.Store
+	store Store
 	pp    PayPal
 	log   *slog.Logger
 	now   func() time.Time
@@ -109,7 +108,7 @@ type Sender struct {
 // GateFunc is the last check before value leaves, run inside the
 // transaction that writes an attempt ahead or grants a pass; an error
 // stops the send (see worker.Runner.Gate).
-type GateFunc func(tx *store.Tx, a *models.Award) error
+type GateFunc func(tx Tx, a *models.Award) error
 
 // SetGate installs the check every send and grant must pass. Call it
 // before sending starts.
@@ -118,7 +117,7 @@ func (s *Sender) SetGate(g GateFunc) { s.gate = g }
 // payeeFor returns the payee details value may leave for: those of the
 // award's payee version, which must be the one in force with no payee
 // change pending, after the gate. Errors wrap models.ErrInvalid.
-func (s *Sender) payeeFor(tx *store.Tx, a *models.Award) (models.Researcher, error) {
+func (s *Sender) payeeFor(tx Tx, a *models.Award) (models.Researcher, error) {
 	ps, err := tx.Payee(a.ResearcherID)
 	if err != nil {
 		return models.Researcher{}, err
@@ -138,7 +137,7 @@ func (s *Sender) payeeFor(tx *store.Tx, a *models.Award) (models.Researcher, err
 }
 
 // NewSender returns a sender. pp may be nil when only passes are granted.
-func NewSender(cfg Config, st *store.Store, pp PayPal) *Sender {
+func NewSender(cfg Config, st Store, pp PayPal) *Sender {
 	cfg.Actor = cmp.Or(cfg.Actor, DefaultActor)
 	cfg.ResendHorizon = cmp.Or(cfg.ResendHorizon, DefaultResendHorizon)
 	cfg.LeaseFor = cmp.Or(cfg.LeaseFor, DefaultLeaseFor)
@@ -259,13 +258,13 @@ func CheckSendable(a models.Award) error {
 // transaction. It returns the attempt to submit. Errors: models.ErrConflict
 // when the award is no longer cleared (another worker took it),
 // models.ErrInvalid when it cannot be sent as it is.
-func (s *Sender) StartMoney(ctx context.Context, awardID string) (store.Attempt, error) {
+func (s *Sender) StartMoney(ctx context.Context, awardID string) (models.Attempt, error) {
 	return s.startMoney(ctx, awardID, false)
 }
 
-func (s *Sender) startMoney(ctx context.Context, awardID string, claim bool) (store.Attempt, error) {
-	var att store.Attempt
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+func (s *Sender) startMoney(ctx context.Context, awardID string, claim bool) (models.Attempt, error) {
+	var att models.Attempt
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		a, err := tx.Award(awardID)
 		if err != nil {
 			return err
@@ -303,11 +302,11 @@ func (s *Sender) startMoney(ctx context.Context, awardID string, claim bool) (st
 		if err != nil {
 			return err
 		}
-		att = store.Attempt{
+		att = models.Attempt{
 			SenderBatchID: batch.SenderBatchID, AwardID: a.ID, Attempt: n, Channel: ChannelPayPal,
 			SenderItemID: batch.Items[0].SenderItemID, Receiver: r.PayPalReceiver, PayeeVersion: a.PayeeVersion,
 			AmountMinor: a.Amount.Minor, Currency: a.Amount.Currency, Request: string(req),
-			Status: store.AttemptPending,
+			Status: models.AttemptPending,
 		}
 		now := s.now()
 		if claim {
@@ -338,10 +337,10 @@ func (s *Sender) startMoney(ctx context.Context, awardID string, claim bool) (st
 // for LeaseFor. ok is false (with the outcome to report) when the attempt
 // must not be sent now: already resolved, leased by another worker, or
 // beyond the resend horizon (then it goes to manual reconciliation).
-func (s *Sender) claim(ctx context.Context, att store.Attempt) (cur store.Attempt, ok bool, out Outcome, err error) {
+func (s *Sender) claim(ctx context.Context, att models.Attempt) (cur models.Attempt, ok bool, out Outcome, err error) {
 	senderBatchID := att.SenderBatchID
 	out = OutcomeSkipped
-	err = s.store.InTx(ctx, func(tx *store.Tx) error {
+	err = s.store.InTx(ctx, func(tx Tx) error {
 		var a models.Award
 		var err error
 		cur, a, err = tx.LockAttemptOf(att.AwardID, senderBatchID)
@@ -401,7 +400,7 @@ func (s *Sender) claim(ctx context.Context, att store.Attempt) (cur store.Attemp
 // only one worker at a time holds the attempt, and PayPal deduplicates the
 // sender_batch_id. An attempt that is no longer open is left alone
 // (OutcomeSkipped).
-func (s *Sender) Submit(ctx context.Context, att store.Attempt) (Outcome, error) {
+func (s *Sender) Submit(ctx context.Context, att models.Attempt) (Outcome, error) {
 	switch att.Channel {
 	case ChannelEntitlement:
 		return s.submitGrant(ctx, att)
@@ -439,7 +438,7 @@ func (s *Sender) Send(ctx context.Context, awardID string) (Outcome, error) {
 
 // create makes the create call of a claimed attempt and records what the
 // answer proves.
-func (s *Sender) create(ctx context.Context, cur store.Attempt) (Outcome, error) {
+func (s *Sender) create(ctx context.Context, cur models.Attempt) (Outcome, error) {
 	var batch paypal.Batch
 	if err := json.Unmarshal([]byte(cur.Request), &batch); err != nil {
 		return s.manual(ctx, cur, "frozen request unreadable: "+err.Error())
@@ -460,21 +459,21 @@ func (s *Sender) create(ctx context.Context, cur store.Attempt) (Outcome, error)
 	case errors.As(err, &apiErr) && apiErr.OperatorProblem():
 		s.log.WarnContext(ctx, "payout deferred", slog.String("award_id", cur.AwardID),
 			slog.String("sender_batch_id", cur.SenderBatchID), slog.String("paypal_error", apiErr.Name))
-		return s.reopen(ctx, cur, store.AttemptDeferred, OutcomeDeferred, errText(err))
+		return s.reopen(ctx, cur, models.AttemptDeferred, OutcomeDeferred, errText(err))
 	case errors.Is(err, models.ErrInvalid):
 		return s.rejected(ctx, cur, errText(err))
 	default:
 		s.noteRetryAfter(err)
 		s.log.WarnContext(ctx, "payout outcome unknown", slog.String("award_id", cur.AwardID),
 			slog.String("sender_batch_id", cur.SenderBatchID), slog.Int("submissions", cur.Submissions))
-		return s.reopen(ctx, cur, store.AttemptUnknown, OutcomeUnknown, errText(err))
+		return s.reopen(ctx, cur, models.AttemptUnknown, OutcomeUnknown, errText(err))
 	}
 }
 
 // reopen records an answer that leaves the attempt open (unknown or
 // deferred), unless it was resolved meanwhile, and releases the lease.
-func (s *Sender) reopen(ctx context.Context, att store.Attempt, status store.AttemptStatus, out Outcome, why string) (Outcome, error) {
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+func (s *Sender) reopen(ctx context.Context, att models.Attempt, status models.AttemptStatus, out Outcome, why string) (Outcome, error) {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cur, _, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
@@ -497,11 +496,11 @@ func (s *Sender) reopen(ctx context.Context, att store.Attempt, status store.Att
 
 // adopt accepts a batch a duplicate answer points to, once its items are
 // exactly the attempt's.
-func (s *Sender) adopt(ctx context.Context, att store.Attempt, batch paypal.Batch, batchID string) (Outcome, error) {
+func (s *Sender) adopt(ctx context.Context, att models.Attempt, batch paypal.Batch, batchID string) (Outcome, error) {
 	bs, err := s.pp.GetBatch(ctx, batchID)
 	if err != nil {
 		s.noteRetryAfter(err)
-		return s.reopen(ctx, att, store.AttemptUnknown, OutcomeUnknown, "duplicate answer; linked batch unreadable: "+errText(err))
+		return s.reopen(ctx, att, models.AttemptUnknown, OutcomeUnknown, "duplicate answer; linked batch unreadable: "+errText(err))
 	}
 	if err := bs.Matches(batch); err != nil {
 		return s.manual(ctx, att, "duplicate answer links a batch that does not match the attempt: "+err.Error())
@@ -512,9 +511,9 @@ func (s *Sender) adopt(ctx context.Context, att store.Attempt, batch paypal.Batc
 // accept binds the attempt to PayPal's batch and moves the award to sent.
 // It also applies to attempts in manual reconciliation whose batch a
 // person or a webhook identified.
-func (s *Sender) accept(ctx context.Context, att store.Attempt, batchID, note string) (Outcome, error) {
+func (s *Sender) accept(ctx context.Context, att models.Attempt, batchID, note string) (Outcome, error) {
 	out := OutcomeAccepted
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
@@ -522,11 +521,11 @@ func (s *Sender) accept(ctx context.Context, att store.Attempt, batchID, note st
 		if cur.PayoutBatchID != "" && cur.PayoutBatchID != batchID {
 			return fmt.Errorf("attempt %s already bound to batch %s, PayPal now says %s: %w", cur.SenderBatchID, cur.PayoutBatchID, batchID, models.ErrConflict)
 		}
-		if !cur.Status.Open() && cur.Status != store.AttemptManual {
+		if !cur.Status.Open() && cur.Status != models.AttemptManual {
 			out = OutcomeSkipped // already accepted or settled
 			return nil
 		}
-		cur.Status, cur.PayoutBatchID, cur.LastError = store.AttemptAccepted, batchID, ""
+		cur.Status, cur.PayoutBatchID, cur.LastError = models.AttemptAccepted, batchID, ""
 		if err := tx.SaveAttempt(&cur); err != nil {
 			return err
 		}
@@ -555,9 +554,9 @@ func (s *Sender) accept(ctx context.Context, att store.Attempt, batchID, note st
 // rejected records PayPal's definitive refusal: nothing was created, the
 // money returns to payable and the award is failed for finance to fix and
 // retry (bountypay payout retry) or cancel.
-func (s *Sender) rejected(ctx context.Context, att store.Attempt, why string) (Outcome, error) {
+func (s *Sender) rejected(ctx context.Context, att models.Attempt, why string) (Outcome, error) {
 	out := OutcomeFailed
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
@@ -566,7 +565,7 @@ func (s *Sender) rejected(ctx context.Context, att store.Attempt, why string) (O
 			out = OutcomeSkipped
 			return nil
 		}
-		cur.Status, cur.LastError = store.AttemptRejected, why
+		cur.Status, cur.LastError = models.AttemptRejected, why
 		if err := tx.SaveAttempt(&cur); err != nil {
 			return err
 		}
@@ -594,9 +593,9 @@ func (s *Sender) rejected(ctx context.Context, att store.Attempt, why string) (O
 
 // manual hands the attempt to finance: the award waits in
 // needs_reconciliation and is never re-sent automatically.
-func (s *Sender) manual(ctx context.Context, att store.Attempt, why string) (Outcome, error) {
+func (s *Sender) manual(ctx context.Context, att models.Attempt, why string) (Outcome, error) {
 	out := OutcomeManual
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		cur, a, err := tx.LockAttemptOf(att.AwardID, att.SenderBatchID)
 		if err != nil {
 			return err
@@ -617,8 +616,8 @@ func (s *Sender) manual(ctx context.Context, att store.Attempt, why string) (Out
 	return out, nil
 }
 
-func (s *Sender) manualTx(tx *store.Tx, cur *store.Attempt, a *models.Award, why string) error {
-	cur.Status, cur.LastError = store.AttemptManual, why
+func (s *Sender) manualTx(tx Tx, cur *models.Attempt, a *models.Award, why string) error {
+	cur.Status, cur.LastError = models.AttemptManual, why
 	if err := tx.SaveAttempt(cur); err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package payout_test
 import (
 	"context"
 	"fmt"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"testing"
 
 	"github.com/plex/bountypay/models"
@@ -50,7 +51,7 @@ func TestSubmitClassification(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openStore(t, store.Config{DataDir: t.TempDir()})
 			fp := &fakePayPal{err: tc.err}
-			s := payout.NewSender(payout.Config{}, st, fp)
+			s := payout.NewSender(payout.Config{}, storeadapt.Payout(st), fp)
 			id := clearedAward(t, st, "X-1", models.AwardMoney, usd(1000), "x@example.com")
 			out, err := s.Send(ctxT(t), id)
 			if err != nil || out != tc.out {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout/paypal"
-	"github.com/plex/bountypay/store"
 )
 
 // WebhookClient is what the webhook handler needs from PayPal: the
@@ -114,7 +113,7 @@ func (h *WebhookHandler) Handle(ctx context.Context, ev paypal.Event) (string, e
 		ct = &t
 	}
 	res := ev.Resource
-	rec, _, err := h.s.store.RecordWebhookEvent(ctx, store.WebhookEvent{
+	rec, _, err := h.s.store.RecordWebhookEvent(ctx, models.WebhookEvent{
 		EventID: ev.ID, EventType: ev.EventType, ResourceID: cmpOr(res.PayoutItemID, res.PayoutBatchID),
 		SenderBatchID: res.SenderBatchID, TransmissionID: ev.TransmissionID, CreateTime: ct,
 	})
@@ -167,7 +166,7 @@ func (h *WebhookHandler) apply(ctx context.Context, ev paypal.Event) (string, er
 	if att.PayoutBatchID == "" {
 		// The answer to our create was lost (or the attempt waits for a
 		// person); the event names the batch: adopt it if it is ours.
-		if res.PayoutBatchID == "" || (!att.Status.Open() && att.Status != store.AttemptManual) {
+		if res.PayoutBatchID == "" || (!att.Status.Open() && att.Status != models.AttemptManual) {
 			return "ignored: attempt not bound to a batch and the event names none", nil
 		}
 		var batch paypal.Batch
@@ -216,7 +215,7 @@ func (h *WebhookHandler) apply(ctx context.Context, ev paypal.Event) (string, er
 
 // findAttempt finds the attempt an event is about: by sender_batch_id,
 // else by payout_item_id, else by payout_batch_id.
-func (h *WebhookHandler) findAttempt(ctx context.Context, res paypal.EventResource) (store.Attempt, error) {
+func (h *WebhookHandler) findAttempt(ctx context.Context, res paypal.EventResource) (models.Attempt, error) {
 	if res.SenderBatchID != "" {
 		att, err := h.s.store.Attempt(ctx, res.SenderBatchID)
 		if !errors.Is(err, models.ErrNotFound) {
@@ -232,7 +231,7 @@ func (h *WebhookHandler) findAttempt(ctx context.Context, res paypal.EventResour
 	if res.PayoutBatchID != "" {
 		return h.s.store.AttemptByPayoutBatch(ctx, res.PayoutBatchID)
 	}
-	return store.Attempt{}, fmt.Errorf("event names no batch or item: %w", models.ErrNotFound)
+	return models.Attempt{}, fmt.Errorf("event names no batch or item: %w", models.ErrNotFound)
 }
 
 func cmpOr(a, b string) string {

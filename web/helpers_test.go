@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -172,7 +173,7 @@ func seed(t testing.TB, st *store.Store, withList bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sender := payout.NewSender(payout.Config{Logger: testLogger(t)}, st, nil)
+	sender := payout.NewSender(payout.Config{Logger: testLogger(t)}, storeadapt.Payout(st), nil)
 	r := worker.NewRunner(worker.Config{NowFunc: clock, Logger: testLogger(t)}, st, decider, newScreening(t, st), sender)
 	for i := 0; i < 2; i++ {
 		if _, err := r.RunOnce(ctx); err != nil {

@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"io"
 	"log/slog"
 	"strings"
@@ -169,7 +170,7 @@ func buildRunner(st *store.Store, pp payout.PayPal, o runnerOpts, log *slog.Logg
 		pc.LeaseFor = 3 * time.Second
 	}
 	pc.Logger = log
-	sender := payout.NewSender(pc, st, pp)
+	sender := payout.NewSender(pc, storeadapt.Payout(st), pp)
 	lists := o.Lists
 	if lists == nil {
 		lists = clearListBuilder

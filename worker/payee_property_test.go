@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -124,13 +125,13 @@ func payeeProperty(t *testing.T, engine string, seed uint64, lists []map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	sender := payout.NewSender(payout.Config{LeaseFor: 3 * time.Second, Logger: testLogger(t)}, st, pp)
+	sender := payout.NewSender(payout.Config{LeaseFor: 3 * time.Second, Logger: testLogger(t)}, storeadapt.Payout(st), pp)
 	sc := worker.NewScreening(worker.ScreeningConfig{}, st, juris, realListBuilder)
 	r := worker.NewRunner(worker.Config{PayPalConfigured: true, Logger: testLogger(t)}, st, decider, sc, sender)
 	// Runs with the kill switch on decide and screen but send nothing, so
 	// cleared awards wait across list loads and payee changes.
 	paused := worker.NewRunner(worker.Config{PayPalConfigured: true, KillSwitch: true, Logger: testLogger(t)}, st, decider, sc,
-		payout.NewSender(payout.Config{LeaseFor: 3 * time.Second, Logger: testLogger(t)}, st, pp))
+		payout.NewSender(payout.Config{LeaseFor: 3 * time.Second, Logger: testLogger(t)}, storeadapt.Payout(st), pp))
 	loadVariant := func(i int) {
 		l, err := ofac.Build(lists[i])
 		if err != nil {

@@ -314,7 +314,16 @@ func (r *Runner) screenAgainstCurrent(ctx context.Context, a models.Award) (bool
 // rules in force; and its approvals count for exactly its content. It
 // returns an error wrapping models.ErrInvalid naming what failed (and
 // ErrListUnusable when there is no current list).
-func (r *Runner) Gate(tx *store.Tx, a *models.Award) error { return r.gate(tx, a, true) }
+//
+// The worker still reads the store directly: the transaction must be the
+// store's (*store.Tx), otherwise the gate refuses (fail closed).
+func (r *Runner) Gate(ptx payout.Tx, a *models.Award) error {
+	tx, ok := ptx.(*store.Tx)
+	if !ok {
+		return fmt.Errorf("award %s: the gate cannot read transaction %T: %w", a.ID, ptx, models.ErrInvalid)
+	}
+	return r.gate(tx, a, true)
+}
 
 // gate runs Gate's checks; without screening it leaves out the screening
 // binding (the dry run, for an award the send would screen again first).

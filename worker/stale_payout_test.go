@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"github.com/plex/bountypay/internal/storeadapt"
 	"testing"
 	"time"
 
@@ -46,7 +47,7 @@ func TestStaleListStillResolvesOpenAttempts(t *testing.T) {
 		sc := worker.NewScreening(worker.ScreeningConfig{ReviewThreshold: 0.9, NowFunc: func() time.Time { return later }},
 			st, juris, clearListBuilder)
 		r2 := worker.NewRunner(worker.Config{NowFunc: func() time.Time { return later }, PayPalConfigured: true,
-			Logger: testLogger(t)}, st, decider, sc, payout.NewSender(payout.Config{Logger: testLogger(t)}, st, pp))
+			Logger: testLogger(t)}, st, decider, sc, payout.NewSender(payout.Config{Logger: testLogger(t)}, storeadapt.Payout(st), pp))
 		res, err := r2.RunOnce(ctx)
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/payout/entitlement"
@@ -46,7 +47,7 @@ func (a *app) payoutSender(ctx context.Context) (*payout.Sender, *store.Store, e
 	if pp != nil {
 		ppi = pp
 	}
-	return payout.NewSender(cfg, st, ppi), st, nil
+	return payout.NewSender(cfg, storeadapt.Payout(st), ppi), st, nil
 }
 
 // cmdPayout is payout show, retry, cancel, resolve and reconcile.

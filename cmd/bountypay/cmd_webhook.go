@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/payout/paypal"
 )
@@ -54,7 +55,7 @@ func (a *app) webhookHandler(ctx context.Context) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return payout.NewWebhookHandler(payout.NewSender(cfg, st, pp), pp, a.log), nil
+	return payout.NewWebhookHandler(payout.NewSender(cfg, storeadapt.Payout(st), pp), pp, a.log), nil
 }
 
 func webhookServe(ctx context.Context, a *app, args []string) error {

@@ -1,0 +1,27 @@
+// Package storeadapt gives each consumer the store through the interface
+// it declares: the sender's payout.Store. Consumers never see *store.Store;
+// the command and the tests wire them with these adapters.
+package storeadapt
+
+import (
+	"context"
+
+	"github.com/plex/bountypay/payout"
+	"github.com/plex/bountypay/store"
+)
+
+// payoutStore is the store as payout.Store: its transactions are
+// *store.Tx, which implements payout.Tx.
+type payoutStore struct{ *store.Store }
+
+var (
+	_ payout.Store = payoutStore{}
+	_ payout.Tx    = (*store.Tx)(nil)
+)
+
+func (p payoutStore) InTx(ctx context.Context, fn func(payout.Tx) error) error {
+	return p.Store.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
+
+// Payout returns st as the sender's store.
+func Payout(st *store.Store) payout.Store { return payoutStore{st} }
