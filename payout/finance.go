@@ -294,7 +294,7 @@ func (s *Sender) bind(ctx context.Context, att models.Attempt, batchID, note str
 	if err != nil {
 		return "", err
 	}
-	_, to, err := s.Reconcile(ctx, att)
+	_, to, err := s.Poll(ctx, att)
 	if err != nil {
 		return models.StateSent, fmt.Errorf("batch bound; reconcile failed (the next run retries): %w", err)
 	}

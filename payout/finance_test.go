@@ -96,7 +96,7 @@ func TestLifecycleByPolling(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, att := range atts {
-			if _, _, err := f2.Reconcile(ctxT(t), att); err != nil {
+			if _, _, err := f2.Poll(ctxT(t), att); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -195,7 +195,7 @@ func (f *fixture) reconcileAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, att := range atts {
-		if _, _, err := f.sender.Reconcile(ctxT(t), att); err != nil {
+		if _, _, err := f.sender.Poll(ctxT(t), att); err != nil {
 			t.Fatal(err)
 		}
 	}

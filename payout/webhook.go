@@ -206,7 +206,7 @@ func (h *WebhookHandler) apply(ctx context.Context, ev paypal.Event) (string, er
 		}
 		return fmt.Sprintf("applied %s: %s -> %s", it.TransactionStatus, from, to), nil
 	}
-	from, to, err := h.s.Reconcile(ctx, att)
+	from, to, err := h.s.Poll(ctx, att)
 	if err != nil {
 		return "", err
 	}

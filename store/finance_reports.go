@@ -319,12 +319,12 @@ var settledStates = map[models.AwardState]bool{
 	models.StatePending: true, models.StateAwaitingApproval: true, models.StateHeld: true,
 }
 
-// Reconcile compares every money award's ledger position with its PayPal
-// attempts (payout_attempts) and names every mismatch: paid in the ledger
+// CheckLedgerAgainstAttempts compares every money award's ledger position
+// with its PayPal attempts (payout_attempts) and names every mismatch: paid in the ledger
 // without a SUCCESS attempt, SUCCESS not posted, paid twice, money in
 // flight for a settled award or none for one PayPal holds, amounts or
 // fees that differ.
-func (s *Store) Reconcile(ctx context.Context) ([]Mismatch, int, error) {
+func (s *Store) CheckLedgerAgainstAttempts(ctx context.Context) ([]Mismatch, int, error) {
 	awards, err := s.Awards(ctx, AwardFilter{Kind: models.AwardMoney})
 	if err != nil {
 		return nil, 0, err

@@ -52,7 +52,7 @@ func TestReconcileNamesMismatches(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		ms, n, err := s.Reconcile(ctx)
+		ms, n, err := s.CheckLedgerAgainstAttempts(ctx)
 		if err != nil || n != 2 {
 			t.Fatal(n, err)
 		}

@@ -200,7 +200,7 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 	if err := r.send(ctx, &res, listOK); err != nil && !r.stopped(ctx, &res, "send", err) {
 		return res, fmt.Errorf("send: %w", err)
 	}
-	if err := r.reconcile(ctx, &res); err != nil && !r.stopped(ctx, &res, "reconcile", err) {
+	if err := r.poll(ctx, &res); err != nil && !r.stopped(ctx, &res, "reconcile", err) {
 		return res, fmt.Errorf("reconcile: %w", err)
 	}
 	if res.ReportsDecided+res.Screened+res.Sent+res.Granted+len(res.Reconciled) > 0 {

@@ -235,9 +235,9 @@ func (r *Runner) count(ctx context.Context, res *Result, awardID string, out pay
 
 const noPayPal = "PayPal is not configured (set PAYPAL_API_BASE, PAYPAL_CLIENT_ID, PAYPAL_SECRET)"
 
-// reconcile polls every accepted attempt and sweeps paid ones for
+// poll reads every accepted attempt from PayPal and sweeps paid ones for
 // refunds and reversals (payout.Sender.AttemptsToPoll), a batch at a time.
-func (r *Runner) reconcile(ctx context.Context, res *Result) error {
+func (r *Runner) poll(ctx context.Context, res *Result) error {
 	if !r.cfg.PayPalConfigured {
 		return nil
 	}
@@ -250,7 +250,7 @@ func (r *Runner) reconcile(ctx context.Context, res *Result) error {
 			if r.backoff(ctx) {
 				return errSlowDown
 			}
-			from, to, err := r.sender.Reconcile(ctx, att)
+			from, to, err := r.sender.Poll(ctx, att)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err() // the batch timeout is counted, once

@@ -124,7 +124,7 @@ func cmdPayout(ctx context.Context, a *app, args []string) error {
 		}
 		moved, failed := map[models.AwardState]int{}, 0
 		for _, att := range atts {
-			from, to, err := s.Reconcile(ctx, att)
+			from, to, err := s.Poll(ctx, att)
 			if err != nil {
 				failed++
 				a.log.WarnContext(ctx, "reconcile failed", "award_id", att.AwardID, "err", err)

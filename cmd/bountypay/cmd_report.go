@@ -382,7 +382,7 @@ func reportReconcile(ctx context.Context, a *app, args []string) error {
 		}
 		liveProblems = len(audit.Mismatches)
 	}
-	ms, n, err := st.Reconcile(ctx)
+	ms, n, err := st.CheckLedgerAgainstAttempts(ctx)
 	if err != nil {
 		return err
 	}
