@@ -2,12 +2,12 @@ package payout_test
 
 import (
 	"errors"
-	"github.com/plex/bountypay/internal/storeadapt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/plex/bountypay/internal/paypalsandbox"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"

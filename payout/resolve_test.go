@@ -3,13 +3,13 @@ package payout_test
 import (
 	"errors"
 	"fmt"
-	"github.com/plex/bountypay/internal/storeadapt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/plex/bountypay/internal/paypalsandbox"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"

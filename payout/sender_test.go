@@ -3,9 +3,9 @@ package payout_test
 import (
 	"context"
 	"fmt"
-	"github.com/plex/bountypay/internal/storeadapt"
 	"testing"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/payout/paypal"

@@ -3,7 +3,6 @@ package worker_test
 import (
 	"context"
 	"fmt"
-	"github.com/plex/bountypay/internal/storeadapt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/compliance/ofac"
 	"github.com/plex/bountypay/internal/paypalsandbox"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"

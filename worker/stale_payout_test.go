@@ -1,12 +1,12 @@
 package worker_test
 
 import (
-	"github.com/plex/bountypay/internal/storeadapt"
 	"testing"
 	"time"
 
 	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/internal/paypalsandbox"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/policy"
