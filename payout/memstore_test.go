@@ -138,7 +138,9 @@ func (s *memStore) AttemptByPayoutItem(_ context.Context, id string) (models.Att
 }
 
 func (s *memStore) AttemptsToPoll(_ context.Context, _ time.Time, limit int) ([]models.Attempt, error) {
-	return s.filter(func(a models.Attempt) bool { return a.Status == models.AttemptAccepted && a.Channel == payout.ChannelPayPal }, limit), nil
+	return s.filter(func(a models.Attempt) bool {
+		return a.Status == models.AttemptAccepted && a.Channel == payout.ChannelPayPal
+	}, limit), nil
 }
 
 func (s *memStore) PaidAttemptsToWatch(context.Context, time.Time, time.Time, int) ([]models.Attempt, error) {
