@@ -11,16 +11,8 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// Approval is one maker-checker approval: a ledger entry of kind approval
-// whose actor is the approver, bound to the award content it approved.
-type Approval struct {
-	Seq         int64
-	AwardID     string
-	Approver    string
-	ContentHash string
-	Reason      string
-	At          time.Time
-}
+// Approval is one maker-checker approval (models).
+type Approval = models.Approval
 
 // Approvals lists an award's approvals, oldest first (of any content).
 func (tx *Tx) Approvals(awardID string) ([]Approval, error) { return approvals(tx.db, awardID) }
@@ -47,12 +39,8 @@ func approvals(db *gorm.DB, awardID string) ([]Approval, error) {
 	return out, nil
 }
 
-// Makers are the people who made an award: whoever imported its report and
-// whoever approved the report in triage. They cannot approve it.
-type Makers struct {
-	ImportedBy string
-	TriagedBy  string
-}
+// Makers are who imported and triaged an award's report (models).
+type Makers = models.Makers
 
 // AwardMakers reads who imported and triaged the award's report.
 func (tx *Tx) AwardMakers(a *models.Award) (Makers, error) {

@@ -100,14 +100,8 @@ func (s *Store) Award(ctx context.Context, id string) (models.Award, error) {
 	return r.model(), nil
 }
 
-// AwardFilter selects awards.
-type AwardFilter struct {
-	States       []models.AwardState
-	ReportID     string
-	ResearcherID string
-	Kind         models.AwardKind
-	Limit        int
-}
+// AwardFilter selects awards (models).
+type AwardFilter = models.AwardFilter
 
 // Awards lists awards, oldest first.
 func (s *Store) Awards(ctx context.Context, f AwardFilter) ([]models.Award, error) {

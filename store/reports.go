@@ -33,20 +33,8 @@ type reportRow struct {
 
 func (reportRow) TableName() string { return "reports" }
 
-// StoredReport is a report with what bountypay did with it.
-type StoredReport struct {
-	models.Report
-	ContentHash    string
-	ImportedAt     time.Time
-	ImportedBy     string
-	SourceFile     string
-	Decision       string // "", "awarded" or "rejected"
-	DecisionReason string
-	PolicyVersion  string
-	// PayeeVersion is the payee version the report's researcher details
-	// are (its awards are made for it).
-	PayeeVersion int
-}
+// StoredReport is a report with what bountypay did with it (models).
+type StoredReport = models.StoredReport
 
 func (r reportRow) stored() (StoredReport, error) {
 	var rep models.Report
