@@ -114,7 +114,7 @@ func newScreening(t testing.TB, st *store.Store) *worker.Screening {
 		t.Fatal(err)
 	}
 	return worker.NewScreening(worker.ScreeningConfig{MaxListAge: worker.DefaultMaxListAge,
-		ReviewThreshold: compliance.DefaultReviewThreshold, NowFunc: clock}, st, juris, listBuilder)
+		ReviewThreshold: compliance.DefaultReviewThreshold, NowFunc: clock}, storeadapt.Worker(st), juris, listBuilder)
 }
 
 // loadDemoList stores the demo's sample OFAC list and makes it current.
@@ -174,7 +174,7 @@ func seed(t testing.TB, st *store.Store, withList bool) {
 		t.Fatal(err)
 	}
 	sender := payout.NewSender(payout.Config{Logger: testLogger(t)}, storeadapt.Payout(st), nil)
-	r := worker.NewRunner(worker.Config{NowFunc: clock, Logger: testLogger(t)}, st, decider, newScreening(t, st), sender)
+	r := worker.NewRunner(worker.Config{NowFunc: clock, Logger: testLogger(t)}, storeadapt.Worker(st), decider, newScreening(t, st), sender)
 	for i := 0; i < 2; i++ {
 		if _, err := r.RunOnce(ctx); err != nil {
 			t.Fatalf("run %d: %v", i+1, err)

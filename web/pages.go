@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/compliance"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
@@ -378,7 +379,7 @@ func (s *Server) handleApprove(w http.ResponseWriter, r *http.Request, p *princi
 	if id == "" {
 		return &httpError{http.StatusBadRequest, "which award? (id missing)"}
 	}
-	st, err := worker.Approve(r.Context(), s.store, s.cfg.Approval, "", id, p.user, reason)
+	st, err := worker.Approve(r.Context(), storeadapt.Worker(s.store), s.cfg.Approval, "", id, p.user, reason)
 	if err != nil {
 		return err
 	}

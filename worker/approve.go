@@ -12,7 +12,6 @@ import (
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
-	"github.com/plex/bountypay/store"
 )
 
 // Maker-checker defaults.
@@ -127,7 +126,7 @@ type ApprovalStatus struct {
 func (s ApprovalStatus) Ready() bool { return s.Why == "" }
 
 // CheckApproval works out what an award needs, inside tx.
-func CheckApproval(tx *store.Tx, cfg ApprovalConfig, actor string, a *models.Award) (ApprovalStatus, error) {
+func CheckApproval(tx Tx, cfg ApprovalConfig, actor string, a *models.Award) (ApprovalStatus, error) {
 	cfg = cfg.withDefaults(actor)
 	st := ApprovalStatus{AwardID: a.ID, Required: cfg.Required, Asset: a.Asset()}
 	ps, err := tx.Payee(a.ResearcherID)
@@ -252,7 +251,7 @@ func fmtDays(d time.Duration) string {
 // whyNotApprover says why who may not approve ("" when they may): they
 // must be a configured person with a finance role who neither imported
 // nor triaged the report nor caused its payee version.
-func whyNotApprover(tx *store.Tx, cfg ApprovalConfig, m store.Makers, p models.PayeeVersion, who string) string {
+func whyNotApprover(tx Tx, cfg ApprovalConfig, m models.Makers, p models.PayeeVersion, who string) string {
 	if who == "" {
 		return "no name"
 	}
@@ -276,11 +275,11 @@ func whyNotApprover(tx *store.Tx, cfg ApprovalConfig, m store.Makers, p models.P
 // approver may not approve (importer, triage approver, service identity,
 // no name); models.ErrConflict when they already approved this content or
 // the award is not waiting for approval.
-func Approve(ctx context.Context, st *store.Store, cfg ApprovalConfig, actor, awardID, approver, reason string) (ApprovalStatus, error) {
+func Approve(ctx context.Context, st Store, cfg ApprovalConfig, actor, awardID, approver, reason string) (ApprovalStatus, error) {
 	cfg = cfg.withDefaults(actor)
 	approver = strings.TrimSpace(approver)
 	var out ApprovalStatus
-	err := st.InTx(ctx, func(tx *store.Tx) error {
+	err := st.InTx(ctx, func(tx Tx) error {
 		a, err := tx.Award(awardID)
 		if err != nil {
 			return err
@@ -351,7 +350,7 @@ func (r *Runner) approveBatch(ctx context.Context, awards []models.Award) error 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := r.store.InTx(ctx, func(tx *store.Tx) error {
+		err := r.store.InTx(ctx, func(tx Tx) error {
 			cur, err := tx.Award(a.ID)
 			if err != nil {
 				return err

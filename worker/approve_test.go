@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
@@ -48,15 +49,15 @@ func TestMakerChecker(t *testing.T) {
 		}
 		// The importer, the triage approver and the service cannot approve.
 		for _, who := range []string{"triage", "TRIAGE ", "bountypay", "policy", ""} {
-			if _, err := worker.Approve(ctx, st, cfg, "", a.ID, who, "ok"); !errors.Is(err, models.ErrInvalid) {
+			if _, err := worker.Approve(ctx, storeadapt.Worker(st), cfg, "", a.ID, who, "ok"); !errors.Is(err, models.ErrInvalid) {
 				t.Fatalf("approval by %q: %v", who, err)
 			}
 		}
 		// One person twice is one approval.
-		if _, err := worker.Approve(ctx, st, cfg, "", a.ID, "carol", "checked the report"); err != nil {
+		if _, err := worker.Approve(ctx, storeadapt.Worker(st), cfg, "", a.ID, "carol", "checked the report"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := worker.Approve(ctx, st, cfg, "", a.ID, "Carol", "again"); !errors.Is(err, models.ErrConflict) {
+		if _, err := worker.Approve(ctx, storeadapt.Worker(st), cfg, "", a.ID, "Carol", "again"); !errors.Is(err, models.ErrConflict) {
 			t.Fatalf("second approval by the same person: %v", err)
 		}
 		runOnce(t, st, cfg)
@@ -67,14 +68,14 @@ func TestMakerChecker(t *testing.T) {
 		if _, err := st.AdjustAward(ctx, a.ID, models.Money{Minor: 240000, Currency: "USD"}, "finance-dan", "typo in the amount"); err != nil {
 			t.Fatal(err)
 		}
-		status, err := worker.Approve(ctx, st, cfg, "", a.ID, "erin", "fine")
+		status, err := worker.Approve(ctx, storeadapt.Worker(st), cfg, "", a.ID, "erin", "fine")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if status.Ready() || len(status.Approvers) != 1 || len(status.Ignored) != 1 {
 			t.Fatalf("after the adjustment carol's approval must not count: %+v", status)
 		}
-		status, err = worker.Approve(ctx, st, cfg, "", a.ID, "carol", "re-checked")
+		status, err = worker.Approve(ctx, storeadapt.Worker(st), cfg, "", a.ID, "carol", "re-checked")
 		if err != nil || !status.Ready() {
 			t.Fatalf("two approvals: %+v %v", status, err)
 		}
@@ -192,18 +193,18 @@ func TestApprovalsExpire(t *testing.T) {
 	cfg := worker.ApprovalConfig{ValidFor: 7 * 24 * time.Hour}
 	big := importReports(t, st, "E", 1, 250000, "USD", false, nil)
 	runOnce(t, st, cfg)
-	if _, err := worker.Approve(ctx, st, cfg, "", big[0], "carol", "checked"); err != nil {
+	if _, err := worker.Approve(ctx, storeadapt.Worker(st), cfg, "", big[0], "carol", "checked"); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(8 * 24 * time.Hour) // carol's approval is too old now
-	status, err := worker.Approve(ctx, st, cfg, "", big[0], "erin", "checked")
+	status, err := worker.Approve(ctx, storeadapt.Worker(st), cfg, "", big[0], "erin", "checked")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if status.Ready() || len(status.Approvers) != 1 || len(status.Ignored) != 1 || !strings.Contains(status.Ignored[0], "expired") {
 		t.Fatalf("an expired approval must not count: %+v", status)
 	}
-	if _, err := worker.Approve(ctx, st, cfg, "", big[0], "carol", "re-checked"); err != nil {
+	if _, err := worker.Approve(ctx, storeadapt.Worker(st), cfg, "", big[0], "carol", "re-checked"); err != nil {
 		t.Fatal(err)
 	}
 	if a := award(t, st, big[0]); a.State != models.StateReadyToScreen {

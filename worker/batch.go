@@ -7,7 +7,6 @@ import (
 	"log/slog"
 
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/store"
 )
 
 // Every step of a run walks its records in batches of at most
@@ -82,7 +81,7 @@ func (r *Runner) stopped(ctx context.Context, res *Result, step string, err erro
 
 // loaded hands out, n at a time, what load returns, reading it once (in
 // the first batch). It stands in for keyset pagination where the store
-// has no cursor yet (store.AwardFilter has no After): the read is one
+// has no cursor yet (models.AwardFilter has no After): the read is one
 // query, the work and its timeouts are per batch.
 func loaded[T any](load func(ctx context.Context) ([]T, error)) batchSource[T] {
 	var rest []T
@@ -105,7 +104,7 @@ func loaded[T any](load func(ctx context.Context) ([]T, error)) batchSource[T] {
 // awardsIn lists every award in states (loaded once, walked in batches).
 func (r *Runner) awardsIn(states ...models.AwardState) batchSource[models.Award] {
 	return loaded(func(ctx context.Context) ([]models.Award, error) {
-		return r.store.Awards(ctx, store.AwardFilter{States: states})
+		return r.store.Awards(ctx, models.AwardFilter{States: states})
 	})
 }
 
@@ -115,7 +114,7 @@ func (r *Runner) awardsIn(states ...models.AwardState) batchSource[models.Award]
 // walk ends even if some stay.
 func (r *Runner) leaving(skip map[string]bool, states ...models.AwardState) batchSource[models.Award] {
 	return leaving(skip, func(ctx context.Context, limit int) ([]models.Award, error) {
-		return r.store.Awards(ctx, store.AwardFilter{States: states, Limit: limit})
+		return r.store.Awards(ctx, models.AwardFilter{States: states, Limit: limit})
 	})
 }
 

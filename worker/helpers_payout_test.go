@@ -175,11 +175,11 @@ func buildRunner(st *store.Store, pp payout.PayPal, o runnerOpts, log *slog.Logg
 	if lists == nil {
 		lists = clearListBuilder
 	}
-	sc := worker.NewScreening(worker.ScreeningConfig{ReviewThreshold: 0.9}, st, juris, lists)
+	sc := worker.NewScreening(worker.ScreeningConfig{ReviewThreshold: 0.9}, storeadapt.Worker(st), juris, lists)
 	wc := o.Worker
 	wc.PayPalConfigured = pp != nil
 	wc.Logger = log
-	return worker.NewRunner(wc, st, decider, sc, sender), sender, nil
+	return worker.NewRunner(wc, storeadapt.Worker(st), decider, sc, sender), sender, nil
 }
 
 // testListSHA is the sha256 the tests' fake list stands under.

@@ -126,11 +126,11 @@ func payeeProperty(t *testing.T, engine string, seed uint64, lists []map[string]
 		t.Fatal(err)
 	}
 	sender := payout.NewSender(payout.Config{LeaseFor: 3 * time.Second, Logger: testLogger(t)}, storeadapt.Payout(st), pp)
-	sc := worker.NewScreening(worker.ScreeningConfig{}, st, juris, realListBuilder)
-	r := worker.NewRunner(worker.Config{PayPalConfigured: true, Logger: testLogger(t)}, st, decider, sc, sender)
+	sc := worker.NewScreening(worker.ScreeningConfig{}, storeadapt.Worker(st), juris, realListBuilder)
+	r := worker.NewRunner(worker.Config{PayPalConfigured: true, Logger: testLogger(t)}, storeadapt.Worker(st), decider, sc, sender)
 	// Runs with the kill switch on decide and screen but send nothing, so
 	// cleared awards wait across list loads and payee changes.
-	paused := worker.NewRunner(worker.Config{PayPalConfigured: true, KillSwitch: true, Logger: testLogger(t)}, st, decider, sc,
+	paused := worker.NewRunner(worker.Config{PayPalConfigured: true, KillSwitch: true, Logger: testLogger(t)}, storeadapt.Worker(st), decider, sc,
 		payout.NewSender(payout.Config{LeaseFor: 3 * time.Second, Logger: testLogger(t)}, storeadapt.Payout(st), pp))
 	loadVariant := func(i int) {
 		l, err := ofac.Build(lists[i])
@@ -212,7 +212,7 @@ func payeeProperty(t *testing.T, engine string, seed uint64, lists []map[string]
 		case k == 7: // finance approves
 			for _, a := range awardsIn(models.StateAwaitingApproval) {
 				if rng.IntN(2) == 0 {
-					_, _ = worker.Approve(ctx, st, worker.ApprovalConfig{}, "", a.ID, propFinance[rng.IntN(len(propFinance))], "property")
+					_, _ = worker.Approve(ctx, storeadapt.Worker(st), worker.ApprovalConfig{}, "", a.ID, propFinance[rng.IntN(len(propFinance))], "property")
 				}
 			}
 		case k == 8: // a payee change is decided

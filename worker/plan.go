@@ -7,7 +7,6 @@ import (
 
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
-	"github.com/plex/bountypay/store"
 )
 
 // SendAction is what the send step does with one open attempt or one
@@ -36,7 +35,7 @@ type SendStep struct {
 	// Award is the cleared award (for a resend, the dry run reads it).
 	Award models.Award
 	// Attempt is the open attempt, for steps about one.
-	Attempt *store.Attempt
+	Attempt *models.Attempt
 	// Rescreen says why the award is screened again right before value
 	// leaves: its latest screening is not clear for exactly its payee
 	// version, the current list and the rules in force. "" when it is.
@@ -85,7 +84,7 @@ func (r *Runner) newPlan() *sendPlan {
 }
 
 // attempt plans an open attempt: resend it, or wait.
-func (p *sendPlan) attempt(att store.Attempt) SendStep {
+func (p *sendPlan) attempt(att models.Attempt) SendStep {
 	s := SendStep{Action: SendResend, AwardID: att.AwardID, Attempt: &att}
 	if why := p.blocked(att.Channel); why != "" {
 		return s.wait(why)
@@ -101,7 +100,7 @@ func (p *sendPlan) attempt(att store.Attempt) SendStep {
 // award plans a cleared award: send it, grant it, or wait. sc is its
 // latest binding screening (zero if none), list and rules the sanctions
 // list and the rules version in force.
-func (p *sendPlan) award(a models.Award, sc store.Screening, list, rules string) SendStep {
+func (p *sendPlan) award(a models.Award, sc models.Screening, list, rules string) SendStep {
 	s := SendStep{AwardID: a.ID, Award: a}
 	if a.Kind != models.AwardOther {
 		s.Rescreen = bindingWhy(sc, a, list, rules)
@@ -182,7 +181,7 @@ func (p *sendPlan) overRunCap(currency string, minor int64) string {
 // bindingWhy says why screening sc does not clear award a for sending, or
 // "" when it does: clear, and for exactly the award's payee version, the
 // list and the rules version.
-func bindingWhy(sc store.Screening, a models.Award, list, rules string) string {
+func bindingWhy(sc models.Screening, a models.Award, list, rules string) string {
 	switch {
 	case sc.ID == 0:
 		return "not screened yet"
@@ -203,7 +202,7 @@ func bindingWhy(sc store.Screening, a models.Award, list, rules string) string {
 // screeningBinds reports whether a screening clears award a for sending:
 // clear, and for exactly the award's payee version, the list and the
 // rules version.
-func screeningBinds(sc store.Screening, a models.Award, list, rules string) bool {
+func screeningBinds(sc models.Screening, a models.Award, list, rules string) bool {
 	return bindingWhy(sc, a, list, rules) == ""
 }
 
@@ -226,7 +225,7 @@ func (r *Runner) dryRun(ctx context.Context, res Result) (Result, error) {
 		res.ListProblem = listErr.Error()
 	}
 	plan := r.newPlan()
-	err := inBatches(ctx, r, r.openAttempts(), func(ctx context.Context, open []store.Attempt) error {
+	err := inBatches(ctx, r, r.openAttempts(), func(ctx context.Context, open []models.Attempt) error {
 		for _, att := range open {
 			s := plan.attempt(att)
 			if s.Action == SendResend {
@@ -276,11 +275,11 @@ func (r *Runner) dryRun(ctx context.Context, res Result) (Result, error) {
 // checks would make of a planned step: the screening again first, when
 // the award's latest screening does not bind (its verdict against the
 // current list), then the payee gate (Gate) of a send or grant.
-func (r *Runner) preview(ctx context.Context, s SendStep, names NameScreener, list store.ListVersion) (SendStep, error) {
+func (r *Runner) preview(ctx context.Context, s SendStep, names NameScreener, list models.ListVersion) (SendStep, error) {
 	if s.Rescreen == "" && s.Action == SendWait {
 		return s, nil
 	}
-	err := r.store.InTx(ctx, func(tx *store.Tx) error {
+	err := r.store.InTx(ctx, func(tx Tx) error {
 		a := s.Award
 		if s.Rescreen != "" {
 			p, err := boundPayee(tx, &a)
@@ -321,8 +320,8 @@ func (r *Runner) preview(ctx context.Context, s SendStep, names NameScreener, li
 
 // openAttempts lists the attempts whose outcome is open and that no
 // worker holds now, oldest first (loaded once, walked in batches).
-func (r *Runner) openAttempts() batchSource[store.Attempt] {
-	return loaded(func(ctx context.Context) ([]store.Attempt, error) {
+func (r *Runner) openAttempts() batchSource[models.Attempt] {
+	return loaded(func(ctx context.Context) ([]models.Attempt, error) {
 		return r.store.OpenAttempts(ctx, r.now(), 0)
 	})
 }

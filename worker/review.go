@@ -12,20 +12,19 @@ import (
 	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/store"
 )
 
 // Held is an award waiting for compliance, with why.
 type Held struct {
 	Award     models.Award
 	Payee     models.Researcher
-	Screening store.Screening
+	Screening models.Screening
 	Result    compliance.Result
 }
 
 // HeldAwards lists awards held for review with their latest screening.
 func (s *Screening) HeldAwards(ctx context.Context) ([]Held, error) {
-	awards, err := s.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateHeld}})
+	awards, err := s.store.Awards(ctx, models.AwardFilter{States: []models.AwardState{models.StateHeld}})
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +69,7 @@ func (s *Screening) Decide(ctx context.Context, awardID string, confirm bool, by
 		return models.Award{}, fmt.Errorf("review %s: --by and --reason are required: %w", awardID, models.ErrInvalid)
 	}
 	var out models.Award
-	err := s.store.InTx(ctx, func(tx *store.Tx) error {
+	err := s.store.InTx(ctx, func(tx Tx) error {
 		if _, err := tx.Authorize(by, models.ActReview); err != nil {
 			return fmt.Errorf("review %s: %w", awardID, err)
 		}
@@ -166,14 +165,14 @@ func (s *Screening) Decide(ctx context.Context, awardID string, confirm bool, by
 		}
 		ident := models.IdentityHash(payee.Researcher)
 		for _, m := range open {
-			if err := tx.SaveDisposition(&store.Disposition{ResearcherID: a.ResearcherID, IdentityHash: ident, Source: m.Source, EntNum: m.ID,
+			if err := tx.SaveDisposition(&models.Disposition{ResearcherID: a.ResearcherID, IdentityHash: ident, Source: m.Source, EntNum: m.ID,
 				ContentHash: m.ContentHash, Decision: decision, DecidedBy: by, Reason: reason}); err != nil {
 				return err
 			}
 		}
 		if !confirm && juris.Decision == models.DecisionReview {
 			k := compliance.JurisdictionKey(juris)
-			if err := tx.SaveDisposition(&store.Disposition{ResearcherID: a.ResearcherID, IdentityHash: ident, Source: k.Source,
+			if err := tx.SaveDisposition(&models.Disposition{ResearcherID: a.ResearcherID, IdentityHash: ident, Source: k.Source,
 				ContentHash: k.ContentHash, Decision: decision, DecidedBy: by, Reason: reason}); err != nil {
 				return err
 			}
@@ -214,7 +213,7 @@ const clearVote = "clear vote"
 
 // clearVotes returns the normalised names of those who voted to clear the
 // award on screening scID.
-func clearVotes(tx *store.Tx, awardID string, scID int64) ([]string, error) {
+func clearVotes(tx Tx, awardID string, scID int64) ([]string, error) {
 	es, err := tx.AwardEntries(awardID, ledger.KindReviewDecision)
 	if err != nil {
 		return nil, err
@@ -230,7 +229,7 @@ func clearVotes(tx *store.Tx, awardID string, scID int64) ([]string, error) {
 
 // whyMaker says why who may not decide about an award they helped make,
 // or "".
-func whyMaker(m store.Makers, p models.PayeeVersion, who string) string {
+func whyMaker(m models.Makers, p models.PayeeVersion, who string) string {
 	switch models.NormalizeActor(who) {
 	case models.NormalizeActor(m.ImportedBy):
 		return "imported the report"
@@ -244,7 +243,7 @@ func whyMaker(m store.Makers, p models.PayeeVersion, who string) string {
 
 // blockUnsent blocks every award of a researcher from which value has not
 // left: a confirmed match means nothing more is paid to them.
-func blockUnsent(tx *store.Tx, researcherID, by, reason string) error {
+func blockUnsent(tx Tx, researcherID, by, reason string) error {
 	awards, err := tx.UnsentAwards(researcherID)
 	if err != nil {
 		return err
@@ -299,12 +298,12 @@ func (r *Runner) Rescreen(ctx context.Context) (RescreenReport, error) {
 	return rep, err
 }
 
-func (r *Runner) rescreenBatch(ctx context.Context, rep *RescreenReport, names NameScreener, list store.ListVersion, awards []models.Award) error {
+func (r *Runner) rescreenBatch(ctx context.Context, rep *RescreenReport, names NameScreener, list models.ListVersion, awards []models.Award) error {
 	for _, a := range awards {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := r.store.InTx(ctx, func(tx *store.Tx) error {
+		err := r.store.InTx(ctx, func(tx Tx) error {
 			cur, err := tx.Award(a.ID)
 			if err != nil {
 				return err

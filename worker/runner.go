@@ -14,7 +14,6 @@ import (
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/policy"
-	"github.com/plex/bountypay/store"
 )
 
 // Decider turns a report into awards or a rejection
@@ -106,7 +105,7 @@ func (c Config) Validate() error {
 type Runner struct {
 	cfg      Config
 	cfgErr   error // Config.Validate's verdict: RunOnce and Rescreen refuse to run
-	store    *store.Store
+	store    Store
 	decider  Decider
 	screener *Screening
 	sender   *payout.Sender
@@ -117,7 +116,7 @@ type Runner struct {
 // NewRunner wires a runner. Zero settings of cfg take their defaults; a
 // cfg that does not Validate makes RunOnce and Rescreen fail with why
 // (callers should Validate first, when they parse their settings).
-func NewRunner(cfg Config, st *store.Store, d Decider, sc *Screening, snd *payout.Sender) *Runner {
+func NewRunner(cfg Config, st Store, d Decider, sc *Screening, snd *payout.Sender) *Runner {
 	cfgErr := cfg.Validate()
 	cfg = cfg.withDefaults()
 	log := cfg.Logger
@@ -215,11 +214,11 @@ func (r *Runner) RunOnce(ctx context.Context) (Result, error) {
 // time (a decided report leaves the undecided ones, so each batch is the
 // next).
 func (r *Runner) decide(ctx context.Context, res *Result) error {
-	next := func(ctx context.Context, n int) ([]store.StoredReport, bool, error) {
+	next := func(ctx context.Context, n int) ([]models.StoredReport, bool, error) {
 		reps, err := r.store.UndecidedReports(ctx, n)
 		return reps, len(reps) == n, err
 	}
-	return inBatches(ctx, r, next, func(ctx context.Context, reps []store.StoredReport) error {
+	return inBatches(ctx, r, next, func(ctx context.Context, reps []models.StoredReport) error {
 		for _, rep := range reps {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -230,14 +229,14 @@ func (r *Runner) decide(ctx context.Context, res *Result) error {
 				// it never blocks the others.
 				res.Errors++
 				r.log.ErrorContext(ctx, "report cannot be decided", slog.String("report_id", rep.ID), slog.Any("err", err))
-				if err := r.store.InTx(ctx, func(tx *store.Tx) error {
+				if err := r.store.InTx(ctx, func(tx Tx) error {
 					return tx.MarkDecided(rep.ID, "error", "cannot be decided: "+err.Error(), "")
 				}); err != nil && !errors.Is(err, models.ErrConflict) {
 					return err
 				}
 				continue
 			}
-			err = r.store.InTx(ctx, func(tx *store.Tx) error {
+			err = r.store.InTx(ctx, func(tx Tx) error {
 				now := tx.Now()
 				if d.Rejected || len(d.Awards) == 0 {
 					reason := cmp.Or(d.Reason, "the policy gives no reward")
@@ -316,7 +315,7 @@ func (r *Runner) advise(ctx context.Context, awards []models.Award, res *Result)
 		return err
 	}
 	for _, a := range awards {
-		err := r.store.InTx(ctx, func(tx *store.Tx) error {
+		err := r.store.InTx(ctx, func(tx Tx) error {
 			cur, err := tx.Award(a.ID)
 			if err != nil || cur.State != models.StatePending {
 				return err

@@ -13,7 +13,6 @@ import (
 	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/store"
 )
 
 // ErrListUnusable means there is no current sanctions list, or it is older
@@ -54,7 +53,7 @@ type ScreeningConfig struct {
 // rules, the current sanctions list, and compliance's remembered decisions.
 type Screening struct {
 	cfg   ScreeningConfig
-	store *store.Store
+	store Store
 	juris JurisdictionChecker
 	build ListBuilder
 
@@ -64,7 +63,7 @@ type Screening struct {
 }
 
 // NewScreening wires screening.
-func NewScreening(cfg ScreeningConfig, st *store.Store, j JurisdictionChecker, build ListBuilder) *Screening {
+func NewScreening(cfg ScreeningConfig, st Store, j JurisdictionChecker, build ListBuilder) *Screening {
 	if cfg.MaxListAge == 0 {
 		cfg.MaxListAge = DefaultMaxListAge
 	}
@@ -83,7 +82,7 @@ func NewScreening(cfg ScreeningConfig, st *store.Store, j JurisdictionChecker, b
 // Current returns the screener of the current list, building it when the
 // list changed. It fails with ErrListUnusable when there is no list or it
 // is too old.
-func (s *Screening) Current(ctx context.Context) (NameScreener, store.ListVersion, error) {
+func (s *Screening) Current(ctx context.Context) (NameScreener, models.ListVersion, error) {
 	v, err := s.store.CurrentList(ctx)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, v, fmt.Errorf("%w: no sanctions list loaded (bountypay sanctions load DIR)", ErrListUnusable)
@@ -138,7 +137,7 @@ func (s *Screening) RulesVersion() string {
 // Remembered reads compliance's remembered decisions about a payee
 // version: clearances of its screened identity, and every confirmed entry
 // of the researcher.
-func Remembered(tx *store.Tx, p models.Researcher) (compliance.Remembered, error) {
+func Remembered(tx Tx, p models.Researcher) (compliance.Remembered, error) {
 	disps, err := tx.Dispositions(p.ID)
 	if err != nil {
 		return compliance.Remembered{}, err
@@ -160,7 +159,7 @@ func Remembered(tx *store.Tx, p models.Researcher) (compliance.Remembered, error
 
 // Screen decides for one payee version, inside tx (for remembered
 // decisions).
-func (s *Screening) Screen(tx *store.Tx, names NameScreener, list store.ListVersion, p models.PayeeVersion) (Verdict, error) {
+func (s *Screening) Screen(tx Tx, names NameScreener, list models.ListVersion, p models.PayeeVersion) (Verdict, error) {
 	at := s.cfg.NowFunc().UTC()
 	j := s.juris.Check(p.Researcher, at)
 	res := names.Screen(QueryFor(p.Researcher))
@@ -193,12 +192,12 @@ func (r *Runner) screen(ctx context.Context, res *Result) error {
 	})
 }
 
-func (r *Runner) screenBatch(ctx context.Context, res *Result, names NameScreener, list store.ListVersion, awards []models.Award, skip map[string]bool) error {
+func (r *Runner) screenBatch(ctx context.Context, res *Result, names NameScreener, list models.ListVersion, awards []models.Award, skip map[string]bool) error {
 	for _, a := range awards {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := r.store.InTx(ctx, func(tx *store.Tx) error {
+		err := r.store.InTx(ctx, func(tx Tx) error {
 			cur, err := tx.Award(a.ID)
 			if err != nil || cur.State != models.StateReadyToScreen {
 				return err
@@ -237,19 +236,19 @@ func (r *Runner) screenBatch(ctx context.Context, res *Result, names NameScreene
 }
 
 // insertScreening stores a verdict for an award.
-func insertScreening(tx *store.Tx, a *models.Award, v Verdict, advisory bool) (store.Screening, error) {
+func insertScreening(tx Tx, a *models.Award, v Verdict, advisory bool) (models.Screening, error) {
 	body, err := json.Marshal(v.Names)
 	if err != nil {
-		return store.Screening{}, err
+		return models.Screening{}, err
 	}
-	sc := store.Screening{AwardID: a.ID, ResearcherID: a.ResearcherID, ListSHA256: v.ListSHA256,
+	sc := models.Screening{AwardID: a.ID, ResearcherID: a.ResearcherID, ListSHA256: v.ListSHA256,
 		Decision: string(v.Decision), Score: v.Names.Score, Result: string(body),
 		PayeeVersion: v.PayeeVersion, RulesVersion: v.RulesVersion, Advisory: advisory}
 	return sc, tx.InsertScreening(&sc)
 }
 
 // boundPayee returns the payee version an award is for.
-func boundPayee(tx *store.Tx, a *models.Award) (models.PayeeVersion, error) {
+func boundPayee(tx Tx, a *models.Award) (models.PayeeVersion, error) {
 	vs, err := tx.PayeeVersions(a.ResearcherID)
 	if err != nil {
 		return models.PayeeVersion{}, err
@@ -265,7 +264,7 @@ func boundPayee(tx *store.Tx, a *models.Award) (models.PayeeVersion, error) {
 // recordScreening stores a verdict and moves the award accordingly; an
 // award already cleared that screens clear again stays as it is, with the
 // screening recorded in the ledger.
-func recordScreening(tx *store.Tx, a *models.Award, v Verdict, actor string) error {
+func recordScreening(tx Tx, a *models.Award, v Verdict, actor string) error {
 	sc, err := insertScreening(tx, a, v, false)
 	if err != nil {
 		return err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
-	"github.com/plex/bountypay/store"
 )
 
 // sendConcurrency is how many PayPal calls one run makes at once. Each
@@ -33,7 +32,7 @@ func (r *Runner) send(ctx context.Context, res *Result, newSends bool) error {
 	// identical request (PayPal deduplicates sender_batch_id; the
 	// entitlement service its grant id). Every batch finishes before the
 	// next starts: a new send never overtakes an open attempt.
-	err := inBatches(ctx, r, r.openAttempts(), func(ctx context.Context, open []store.Attempt) error {
+	err := inBatches(ctx, r, r.openAttempts(), func(ctx context.Context, open []models.Attempt) error {
 		defer x.wg.Wait()
 		for _, att := range open {
 			if err := ctx.Err(); err != nil {
@@ -242,7 +241,7 @@ func (r *Runner) poll(ctx context.Context, res *Result) error {
 		return nil
 	}
 	next := loaded(r.sender.AttemptsToPoll)
-	err := inBatches(ctx, r, next, func(ctx context.Context, atts []store.Attempt) error {
+	err := inBatches(ctx, r, next, func(ctx context.Context, atts []models.Attempt) error {
 		for _, att := range atts {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -287,7 +286,7 @@ func (r *Runner) screenAgainstCurrent(ctx context.Context, a models.Award) (bool
 		return false, err
 	}
 	ok := false
-	err = r.store.InTx(ctx, func(tx *store.Tx) error {
+	err = r.store.InTx(ctx, func(tx Tx) error {
 		cur, err := tx.Award(a.ID)
 		if err != nil || cur.State != models.StateCleared {
 			return err
@@ -315,10 +314,10 @@ func (r *Runner) screenAgainstCurrent(ctx context.Context, a models.Award) (bool
 // returns an error wrapping models.ErrInvalid naming what failed (and
 // ErrListUnusable when there is no current list).
 //
-// The worker still reads the store directly: the transaction must be the
-// store's (*store.Tx), otherwise the gate refuses (fail closed).
+// The sender's transaction must also be one the worker can read
+// (worker.Tx); otherwise the gate refuses (fail closed).
 func (r *Runner) Gate(ptx payout.Tx, a *models.Award) error {
-	tx, ok := ptx.(*store.Tx)
+	tx, ok := ptx.(Tx)
 	if !ok {
 		return fmt.Errorf("award %s: the gate cannot read transaction %T: %w", a.ID, ptx, models.ErrInvalid)
 	}
@@ -327,7 +326,7 @@ func (r *Runner) Gate(ptx payout.Tx, a *models.Award) error {
 
 // gate runs Gate's checks; without screening it leaves out the screening
 // binding (the dry run, for an award the send would screen again first).
-func (r *Runner) gate(tx *store.Tx, a *models.Award, screening bool) error {
+func (r *Runner) gate(tx Tx, a *models.Award, screening bool) error {
 	ps, err := tx.Payee(a.ResearcherID)
 	if err != nil {
 		return err

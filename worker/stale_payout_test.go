@@ -45,9 +45,9 @@ func TestStaleListStillResolvesOpenAttempts(t *testing.T) {
 		decider, _ := policy.Default()
 		juris, _ := compliance.DefaultJurisdictions()
 		sc := worker.NewScreening(worker.ScreeningConfig{ReviewThreshold: 0.9, NowFunc: func() time.Time { return later }},
-			st, juris, clearListBuilder)
+			storeadapt.Worker(st), juris, clearListBuilder)
 		r2 := worker.NewRunner(worker.Config{NowFunc: func() time.Time { return later }, PayPalConfigured: true,
-			Logger: testLogger(t)}, st, decider, sc, payout.NewSender(payout.Config{Logger: testLogger(t)}, storeadapt.Payout(st), pp))
+			Logger: testLogger(t)}, storeadapt.Worker(st), decider, sc, payout.NewSender(payout.Config{Logger: testLogger(t)}, storeadapt.Payout(st), pp))
 		res, err := r2.RunOnce(ctx)
 		if err != nil {
 			t.Fatal(err)

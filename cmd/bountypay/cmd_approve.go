@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
@@ -36,7 +37,7 @@ func cmdApprove(ctx context.Context, a *app, args []string) error {
 	if fs.NArg() != 1 {
 		return &exitError{2, errors.New("approve needs one award id (or --list)")}
 	}
-	status, err := worker.Approve(ctx, st, cfg, "", fs.Arg(0), *by, *reason)
+	status, err := worker.Approve(ctx, storeadapt.Worker(st), cfg, "", fs.Arg(0), *by, *reason)
 	if err != nil {
 		return err
 	}

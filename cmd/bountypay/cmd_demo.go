@@ -17,6 +17,7 @@ import (
 	"github.com/plex/bountypay/compliance/ofac"
 	"github.com/plex/bountypay/intake"
 	"github.com/plex/bountypay/internal/paypalsandbox"
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/worker"
@@ -138,7 +139,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	}
 	for _, aw := range waiting {
 		for _, who := range []string{"dana", "eli"} {
-			if _, err := worker.Approve(ctx, st, apCfg, "", aw.ID, who, "demo: severity and amount checked"); err != nil {
+			if _, err := worker.Approve(ctx, storeadapt.Worker(st), apCfg, "", aw.ID, who, "demo: severity and amount checked"); err != nil {
 				return fmt.Errorf("demo approval of %s: %w", aw.ID, err)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/worker"
 )
@@ -67,7 +68,7 @@ func (a *app) screening(st *store.Store) *worker.Screening {
 	c := a.cfg
 	juris, _ := newJurisdictions()
 	return worker.NewScreening(worker.ScreeningConfig{MaxListAge: c.maxListAge, ReviewThreshold: c.reviewThreshold,
-		TwoReviewerScore: c.twoReviewerScore, ReviewersRequired: c.reviewersRequired}, st, juris, newListBuilder(c.reviewThreshold))
+		TwoReviewerScore: c.twoReviewerScore, ReviewersRequired: c.reviewersRequired}, storeadapt.Worker(st), juris, newListBuilder(c.reviewThreshold))
 }
 
 func rescreenAfterLoad(ctx context.Context, a *app) (worker.RescreenReport, error) {

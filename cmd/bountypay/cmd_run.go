@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout/paypal"
 	"github.com/plex/bountypay/store"
@@ -57,7 +58,7 @@ func (a *app) runner(ctx context.Context) (*worker.Runner, *store.Store, error) 
 	sc := a.screening(st)
 	r := worker.NewRunner(worker.Config{DryRun: c.dryRun, KillSwitch: c.killSwitch, MaxListAge: c.maxListAge,
 		MaxItem: c.maxItem, RunCap: c.runCap, Logger: a.log, PayPalConfigured: sender.PayPalConfigured(), Approval: c.approval()},
-		st, decider, sc, sender)
+		storeadapt.Worker(st), decider, sc, sender)
 	return r, st, nil
 }
 

@@ -1,5 +1,5 @@
 // Package storeadapt gives each consumer the store through the interface
-// it declares: the sender's payout.Store. Consumers never see *store.Store;
+// it declares: the sender's payout.Store and the worker's worker.Store. Consumers never see *store.Store;
 // the command and the tests wire them with these adapters.
 package storeadapt
 
@@ -8,6 +8,7 @@ import (
 
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/store"
+	"github.com/plex/bountypay/worker"
 )
 
 // payoutStore is the store as payout.Store: its transactions are
@@ -25,3 +26,19 @@ func (p payoutStore) InTx(ctx context.Context, fn func(payout.Tx) error) error {
 
 // Payout returns st as the sender's store.
 func Payout(st *store.Store) payout.Store { return payoutStore{st} }
+
+// workerStore is the store as worker.Store: its transactions are
+// *store.Tx, which implements worker.Tx.
+type workerStore struct{ *store.Store }
+
+var (
+	_ worker.Store = workerStore{}
+	_ worker.Tx    = (*store.Tx)(nil)
+)
+
+func (w workerStore) InTx(ctx context.Context, fn func(worker.Tx) error) error {
+	return w.Store.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
+
+// Worker returns st as the worker's store.
+func Worker(st *store.Store) worker.Store { return workerStore{st} }
