@@ -110,19 +110,6 @@ func (s *Store) AwardFacts(ctx context.Context) (map[string]ledger.AwardFacts, e
 	return out, nil
 }
 
-// PaidLine is value that reached a researcher in one entry: money paid
-// (negative when reversed), a pass granted or another reward fulfilled.
-type PaidLine struct {
-	Seq          int64
-	AwardID      string
-	ResearcherID string
-	Severity     string
-	At           time.Time
-	Asset        string
-	Amount       int64 // minor units; units for PASS and OTHER
-	Fee          int64
-}
-
 // PaidLines lists what reached researchers in [from, to) by effective
 // time.
 func (s *Store) PaidLines(ctx context.Context, from, to time.Time) ([]PaidLine, error) {
@@ -155,29 +142,6 @@ func (s *Store) PaidLines(ctx context.Context, from, to time.Time) ([]PaidLine, 
 		return nil
 	})
 	return out, err
-}
-
-// AgeingLine is an award decided but not yet paid, or unclaimed.
-type AgeingLine struct {
-	Award models.Award
-	Since time.Time // decided (created), or when it became unclaimed
-	Days  int
-}
-
-// AgeingBuckets are the ageing report's buckets, in days.
-var AgeingBuckets = []struct {
-	Name     string
-	From, To int // days, To exclusive; 0 = open
-}{{"0-30", 0, 31}, {"31-60", 31, 61}, {"61-90", 61, 91}, {"90+", 91, 0}}
-
-// Bucket names the ageing bucket of days.
-func Bucket(days int) string {
-	for _, b := range AgeingBuckets {
-		if days >= b.From && (b.To == 0 || days < b.To) {
-			return b.Name
-		}
-	}
-	return "?"
 }
 
 // Ageing lists decided-but-unpaid awards (aged from their decision) and
@@ -272,15 +236,6 @@ func (s *Store) TaxYear(ctx context.Context, year int, passFMV int64) ([]TaxYear
 	return out, nil
 }
 
-// BlockedLine is an award blocked by sanctions screening.
-type BlockedLine struct {
-	Award     models.Award
-	BlockedAt time.Time // effective time of the blocking entry
-	Deadline  time.Time // 10 US business days later: report to OFAC by then
-	Reason    string
-	Seq       int64
-}
-
 // Blocked lists blocked awards with the OFAC report deadline.
 func (s *Store) Blocked(ctx context.Context) ([]BlockedLine, error) {
 	as, err := s.Awards(ctx, AwardFilter{States: []models.AwardState{models.StateBlocked}})
@@ -304,6 +259,19 @@ func (s *Store) Blocked(ctx context.Context) ([]BlockedLine, error) {
 	}
 	return out, nil
 }
+
+// Report lines (ledger).
+type (
+	PaidLine    = ledger.PaidLine
+	AgeingLine  = ledger.AgeingLine
+	BlockedLine = ledger.BlockedLine
+)
+
+// AgeingBuckets are the ageing report's buckets (ledger.AgeingBuckets).
+var AgeingBuckets = ledger.AgeingBuckets
+
+// Bucket names the ageing bucket of days (ledger.Bucket).
+func Bucket(days int) string { return ledger.Bucket(days) }
 
 // Mismatch is one disagreement between the ledger and PayPal attempts.
 type Mismatch struct {

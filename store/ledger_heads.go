@@ -8,16 +8,8 @@ import (
 	"github.com/plex/bountypay/ledger"
 )
 
-// LedgerHead is the head anchor: the newest entry and the end of the last
-// sealed period, kept in ledger_heads in the same transaction as every
-// append.
-type LedgerHead struct {
-	Seq  int64
-	Hash string
-	// SealedThrough is the end of the last sealed period (zero if none):
-	// no entry may be effective before it.
-	SealedThrough time.Time
-}
+// LedgerHead is the head anchor (ledger.Head).
+type LedgerHead = ledger.Head
 
 func parseSealedThrough(s string) (time.Time, error) {
 	if s == "" {

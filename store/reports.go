@@ -46,21 +46,11 @@ func (r reportRow) stored() (StoredReport, error) {
 		DecisionReason: r.DecisionReason, PolicyVersion: r.PolicyVersion, PayeeVersion: r.PayeeVersion}, nil
 }
 
-// ImportRecord is one parsed record of an import file.
-type ImportRecord struct {
-	Report      models.Report
-	ContentHash string
-	Line        int
-}
+// ImportRecord is one parsed record of an import file (models).
+type ImportRecord = models.ImportRecord
 
-// ImportResult counts what an import did.
-type ImportResult struct {
-	New       int
-	Unchanged int
-	// PayeeChanges are the new payee versions the import made, pending
-	// ones included.
-	PayeeChanges []models.PayeeVersion
-}
+// ImportResult counts what an import did (models).
+type ImportResult = models.ImportResult
 
 // ImportReports stores a whole file of reports in one transaction. An
 // identical re-import of a report is a no-op; the same id with other

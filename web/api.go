@@ -7,7 +7,6 @@ import (
 	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/store"
 )
 
 // The JSON API: the same data as the pages, the same authentication.
@@ -44,7 +43,7 @@ func (s *Server) apiAwards(w http.ResponseWriter, r *http.Request, _ *principal)
 	if err != nil {
 		return err
 	}
-	as, err := s.store.Awards(r.Context(), store.AwardFilter{States: states, Limit: s.cfg.MaxAwards + 1})
+	as, err := s.store.Awards(r.Context(), models.AwardFilter{States: states, Limit: s.cfg.MaxAwards + 1})
 	if err != nil {
 		return err
 	}
@@ -94,21 +93,21 @@ func toAPIPayee(r models.Researcher) apiPayee {
 
 // apiAttempt is a send attempt without its frozen request body.
 type apiAttempt struct {
-	SenderBatchID     string              `json:"sender_batch_id"`
-	Attempt           int                 `json:"attempt"`
-	Channel           string              `json:"channel"`
-	Receiver          string              `json:"receiver"`
-	AmountMinor       int64               `json:"amount_minor"`
-	Currency          string              `json:"currency"`
-	Status            store.AttemptStatus `json:"status"`
-	PayoutBatchID     string              `json:"payout_batch_id,omitempty"`
-	PayoutItemID      string              `json:"payout_item_id,omitempty"`
-	TransactionStatus string              `json:"transaction_status,omitempty"`
-	FeeMinor          int64               `json:"fee_minor"`
-	LastError         string              `json:"last_error,omitempty"`
-	Submissions       int                 `json:"submissions"`
-	CreatedAt         time.Time           `json:"created_at"`
-	UpdatedAt         time.Time           `json:"updated_at"`
+	SenderBatchID     string               `json:"sender_batch_id"`
+	Attempt           int                  `json:"attempt"`
+	Channel           string               `json:"channel"`
+	Receiver          string               `json:"receiver"`
+	AmountMinor       int64                `json:"amount_minor"`
+	Currency          string               `json:"currency"`
+	Status            models.AttemptStatus `json:"status"`
+	PayoutBatchID     string               `json:"payout_batch_id,omitempty"`
+	PayoutItemID      string               `json:"payout_item_id,omitempty"`
+	TransactionStatus string               `json:"transaction_status,omitempty"`
+	FeeMinor          int64                `json:"fee_minor"`
+	LastError         string               `json:"last_error,omitempty"`
+	Submissions       int                  `json:"submissions"`
+	CreatedAt         time.Time            `json:"created_at"`
+	UpdatedAt         time.Time            `json:"updated_at"`
 }
 
 type apiScreening struct {

@@ -215,7 +215,7 @@ func serve(t testing.TB, st *store.Store, cfg web.Config) *fixture {
 		cfg.NowFunc = clock
 	}
 	cfg.Logger = testLogger(t)
-	srv, err := web.New(cfg, st, newScreening(t, st))
+	srv, err := web.New(cfg, storeadapt.Web(st), newScreening(t, st))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/plex/bountypay/intake"
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/store"
 )
 
 // POST /api/reports: triage hands over approved reports through the API,
@@ -38,9 +37,9 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request, p *principal)
 		}
 		return err
 	}
-	in := make([]store.ImportRecord, len(recs))
+	in := make([]models.ImportRecord, len(recs))
 	for i, rec := range recs {
-		in[i] = store.ImportRecord{Report: rec.Report, ContentHash: intake.ContentHash(rec.Report), Line: rec.Line}
+		in[i] = models.ImportRecord{Report: rec.Report, ContentHash: intake.ContentHash(rec.Report), Line: rec.Line}
 	}
 	res, err := s.store.ImportReports(r.Context(), name, in, p.user)
 	if err != nil {

@@ -13,10 +13,8 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/compliance"
-	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/worker"
 )
 
@@ -35,12 +33,12 @@ type overviewView struct {
 	Held     int
 	Awaiting int
 	Verify   verifyResult
-	Head     store.LedgerHead
+	Head     ledger.Head
 }
 
 func (s *Server) handleOverview(w http.ResponseWriter, r *http.Request, p *principal) error {
 	ctx := r.Context()
-	awards, err := s.store.Awards(ctx, store.AwardFilter{})
+	awards, err := s.store.Awards(ctx, models.AwardFilter{})
 	if err != nil {
 		return err
 	}
@@ -174,7 +172,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, p *princip
 
 type awardRow struct {
 	Award  models.Award
-	Report store.StoredReport
+	Report models.StoredReport
 }
 
 type awardsView struct {
@@ -192,7 +190,7 @@ func (s *Server) handleAwards(w http.ResponseWriter, r *http.Request, p *princip
 	if err != nil {
 		return err
 	}
-	awards, err := s.store.Awards(ctx, store.AwardFilter{States: states, Limit: s.cfg.MaxAwards + 1})
+	awards, err := s.store.Awards(ctx, models.AwardFilter{States: states, Limit: s.cfg.MaxAwards + 1})
 	if err != nil {
 		return err
 	}
@@ -222,11 +220,11 @@ func (s *Server) handleAwards(w http.ResponseWriter, r *http.Request, p *princip
 
 // screeningView is a stored screening with its decoded result.
 type screeningView struct {
-	store.Screening
+	models.Screening
 	Result compliance.Result
 }
 
-func decodeScreening(sc store.Screening) (*screeningView, error) {
+func decodeScreening(sc models.Screening) (*screeningView, error) {
 	v := &screeningView{Screening: sc}
 	if sc.Result != "" {
 		if err := json.Unmarshal([]byte(sc.Result), &v.Result); err != nil {
@@ -238,11 +236,11 @@ func decodeScreening(sc store.Screening) (*screeningView, error) {
 
 type awardView struct {
 	Award      models.Award
-	Report     store.StoredReport
+	Report     models.StoredReport
 	HasReport  bool
 	Researcher models.Researcher
-	Attempts   []store.Attempt
-	Approvals  []store.Approval
+	Attempts   []models.Attempt
+	Approvals  []models.Approval
 	Screening  *screeningView
 	Entries    []ledger.Entry
 }
@@ -341,14 +339,14 @@ type approvalRow struct {
 }
 
 func (s *Server) approvalRows(ctx context.Context) ([]approvalRow, error) {
-	as, err := s.store.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateAwaitingApproval}, Limit: s.cfg.MaxAwards})
+	as, err := s.store.Awards(ctx, models.AwardFilter{States: []models.AwardState{models.StateAwaitingApproval}, Limit: s.cfg.MaxAwards})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]approvalRow, 0, len(as))
 	for _, a := range as {
 		var st worker.ApprovalStatus
-		err := s.store.InTx(ctx, func(tx *store.Tx) error {
+		err := s.store.InTx(ctx, func(tx worker.Tx) error {
 			var err error
 			st, err = worker.CheckApproval(tx, s.cfg.Approval, "", &a)
 			return err
@@ -379,7 +377,7 @@ func (s *Server) handleApprove(w http.ResponseWriter, r *http.Request, p *princi
 	if id == "" {
 		return &httpError{http.StatusBadRequest, "which award? (id missing)"}
 	}
-	st, err := worker.Approve(r.Context(), storeadapt.Worker(s.store), s.cfg.Approval, "", id, p.user, reason)
+	st, err := worker.Approve(r.Context(), s.store, s.cfg.Approval, "", id, p.user, reason)
 	if err != nil {
 		return err
 	}
@@ -399,7 +397,7 @@ func (s *Server) handleApprove(w http.ResponseWriter, r *http.Request, p *princi
 
 type ledgerView struct {
 	Entries    []ledger.Entry
-	Head       store.LedgerHead
+	Head       ledger.Head
 	From, To   int64
 	Older      int64 // from of the older page; 0 = none
 	Newer      int64 // from of the newer page; 0 = none
@@ -516,7 +514,7 @@ type paidGroup struct {
 
 type paidView struct {
 	Groups []paidGroup
-	Lines  []store.PaidLine
+	Lines  []ledger.PaidLine
 }
 
 func (s *Server) handlePaid(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -571,7 +569,7 @@ type ageingBucket struct {
 type ageingPart struct {
 	Name    string
 	Buckets []ageingBucket
-	Lines   []store.AgeingLine
+	Lines   []ledger.AgeingLine
 }
 
 func (s *Server) handleAgeing(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -591,7 +589,7 @@ func (s *Server) handleAgeing(w http.ResponseWriter, r *http.Request, p *princip
 		cells := map[[2]string]*cell{}
 		assets := map[string]bool{}
 		for _, l := range parts[i].Lines {
-			k := [2]string{store.Bucket(l.Days), l.Award.Asset()}
+			k := [2]string{ledger.Bucket(l.Days), l.Award.Asset()}
 			if cells[k] == nil {
 				cells[k] = &cell{}
 			}
@@ -599,7 +597,7 @@ func (s *Server) handleAgeing(w http.ResponseWriter, r *http.Request, p *princip
 			cells[k].n++
 			cells[k].sum += unitsOf(l.Award)
 		}
-		for _, b := range store.AgeingBuckets {
+		for _, b := range ledger.AgeingBuckets {
 			for _, as := range sortAssets(assets) {
 				if c := cells[[2]string{b.Name, as}]; c != nil {
 					parts[i].Buckets = append(parts[i].Buckets, ageingBucket{Bucket: b.Name, Asset: as, Count: c.n, Total: fmtUnits(c.sum, as)})
@@ -614,7 +612,7 @@ func (s *Server) handleAgeing(w http.ResponseWriter, r *http.Request, p *princip
 }
 
 type blockedRow struct {
-	store.BlockedLine
+	ledger.BlockedLine
 	Due     string
 	Overdue bool
 }

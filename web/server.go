@@ -31,7 +31,6 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/worker"
 )
 
@@ -90,7 +89,7 @@ func (c Config) Validate() error {
 // Server is the web interface. It is an http.Handler.
 type Server struct {
 	cfg       Config
-	store     *store.Store
+	store     Store
 	screening *worker.Screening
 	creds     []credential
 	sessions  *sessions
@@ -107,7 +106,7 @@ type Server struct {
 // New returns a server over st. sc is the screening service whose Decide
 // records compliance's review decisions. Errors: models.ErrInvalid for a
 // bad configuration.
-func New(cfg Config, st *store.Store, sc *worker.Screening) (*Server, error) {
+func New(cfg Config, st Store, sc *worker.Screening) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

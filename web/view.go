@@ -15,7 +15,6 @@ import (
 
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/store"
 )
 
 func sha256Sum(s string) [sha256.Size]byte { return sha256.Sum256([]byte(s)) }
@@ -261,12 +260,12 @@ func parseStates(q url.Values) ([]models.AwardState, error) {
 }
 
 // reportIndex maps report ids to reports.
-func (s *Server) reportIndex(ctx context.Context) (map[string]store.StoredReport, error) {
+func (s *Server) reportIndex(ctx context.Context) (map[string]models.StoredReport, error) {
 	reps, err := s.store.Reports(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]store.StoredReport, len(reps))
+	out := make(map[string]models.StoredReport, len(reps))
 	for _, r := range reps {
 		out[r.ID] = r
 	}

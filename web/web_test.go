@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/web"
@@ -56,7 +57,7 @@ func TestParseTokens(t *testing.T) {
 
 func TestNewFailsClosed(t *testing.T) {
 	st := openStore(t, "sqlite", clock)
-	if _, err := web.New(web.Config{}, st, newScreening(t, st)); !errors.Is(err, models.ErrInvalid) {
+	if _, err := web.New(web.Config{}, storeadapt.Web(st), newScreening(t, st)); !errors.Is(err, models.ErrInvalid) {
 		t.Fatalf("no users and no local user must be refused: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/web"
 )
 
@@ -37,7 +38,7 @@ func cmdWeb(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(cfg, st, a.screening(st))
+	srv, err := web.New(cfg, storeadapt.Web(st), a.screening(st))
 	if err != nil {
 		return err
 	}

@@ -1,5 +1,6 @@
 // Package storeadapt gives each consumer the store through the interface
-// it declares: the sender's payout.Store and the worker's worker.Store. Consumers never see *store.Store;
+// it declares: the sender's payout.Store, the worker's worker.Store and
+// the web server's web.Store. Consumers never see *store.Store;
 // the command and the tests wire them with these adapters.
 package storeadapt
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/store"
+	"github.com/plex/bountypay/web"
 	"github.com/plex/bountypay/worker"
 )
 
@@ -42,3 +44,9 @@ func (w workerStore) InTx(ctx context.Context, fn func(worker.Tx) error) error {
 
 // Worker returns st as the worker's store.
 func Worker(st *store.Store) worker.Store { return workerStore{st} }
+
+var _ web.Store = workerStore{}
+
+// Web returns st as the web server's store (the worker's store and the
+// ledger and finance reports).
+func Web(st *store.Store) web.Store { return workerStore{st} }
