@@ -84,30 +84,6 @@ func (tx *Tx) WindowTotal(researcherIDs []string, kind models.AwardKind, currenc
 	return total, ids, nil
 }
 
-// Approve records one approval of an award's current content (a ledger
-// entry of kind approval). check validates the approver against the
-// award and its makers before anything is written.
-func (tx *Tx) Approve(a *models.Award, contentHash, approver, reason string) (ledger.Entry, error) {
-	d := ledger.ApprovalDraft(a.ID, contentHash, approver, reason, tx.Now())
-	// The same person approving the same content again (an earlier
-	// approval expired) is a new event with a key of its own.
-	aps, err := tx.Approvals(a.ID)
-	if err != nil {
-		return ledger.Entry{}, err
-	}
-	n := 0
-	for _, ap := range aps {
-		if ap.ContentHash == contentHash && ap.Approver == approver {
-			n++
-		}
-	}
-	if n > 0 {
-		d.IdempotencyKey += fmt.Sprintf("/%d", n+1)
-	}
-	e, _, err := tx.Append(d)
-	return e, err
-}
-
 // AwardEntries lists an award's ledger entries of one kind, oldest first,
 // inside the transaction.
 func (tx *Tx) AwardEntries(awardID string, kind ledger.Kind) ([]ledger.Entry, error) {

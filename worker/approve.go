@@ -2,10 +2,13 @@ package worker
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -137,7 +140,7 @@ func CheckApproval(tx Tx, cfg ApprovalConfig, actor string, a *models.Award) (Ap
 	if err != nil {
 		return st, err
 	}
-	st.ContentHash = ledger.ContentHash(a, payee.Hash)
+	st.ContentHash = ContentHash(a, payee.Hash)
 	var holds []string
 	switch {
 	case ps.Pending != nil:
@@ -307,7 +310,7 @@ func Approve(ctx context.Context, st Store, cfg ApprovalConfig, actor, awardID, 
 				return fmt.Errorf("%s already approved award %s as it is now: a second approval must come from someone else: %w", approver, a.ID, models.ErrConflict)
 			}
 		}
-		if _, err := tx.Approve(&a, before.ContentHash, approver, reason); err != nil {
+		if err := recordApproval(tx, &a, before.ContentHash, approver, reason); err != nil {
 			return err
 		}
 		out, err = CheckApproval(tx, cfg, actor, &a)
@@ -385,4 +388,45 @@ func (r *Runner) approveBatch(ctx context.Context, awards []models.Award) error 
 		}
 	}
 	return nil
+}
+
+// ContentHash is the hash of what an approval approves: the award's
+// payee version (its number and the hash of its details, receiver
+// included), kind, asset, amount, description, report and policy version.
+// Any change gives another hash, so approvals of the old content no longer
+// count.
+func ContentHash(a *models.Award, payeeHash string) string {
+	var b strings.Builder
+	b.WriteString("award-content-v3\n")
+	for _, f := range []string{a.ID, a.ReportID, a.ResearcherID, strconv.Itoa(a.PayeeVersion), payeeHash,
+		string(a.Kind), a.Asset(), strconv.FormatInt(unitsOf(a), 10), a.Description, a.PolicyVersion} {
+		b.WriteString(strconv.Quote(f))
+		b.WriteByte('\n')
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:])
+}
+
+// recordApproval writes one approval of the award's current content: a
+// ledger entry of kind approval whose actor is the approver, bound to the
+// content hash. The same person approving the same content again (an
+// earlier approval expired) is a new event with a key of its own.
+func recordApproval(tx Tx, a *models.Award, contentHash, approver, reason string) error {
+	aps, err := tx.Approvals(a.ID)
+	if err != nil {
+		return err
+	}
+	key := "approval/" + a.ID + "/" + contentHash[:16] + "/" + approver
+	n := 0
+	for _, ap := range aps {
+		if ap.ContentHash == contentHash && ap.Approver == approver {
+			n++
+		}
+	}
+	if n > 0 {
+		key += fmt.Sprintf("/%d", n+1)
+	}
+	_, _, err = tx.Append(ledger.Draft{IdempotencyKey: key, Kind: ledger.KindApproval, AwardID: a.ID, Actor: approver,
+		EffectiveAt: tx.Now(), Data: map[string]string{ledger.ApprovalContentHash: contentHash, ledger.ApprovalReason: reason}})
+	return err
 }

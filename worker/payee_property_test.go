@@ -288,7 +288,7 @@ func checkWhoWasPaid(t *testing.T, st *store.Store, items []paypalsandbox.Item) 
 			}
 			aa := a
 			fmt.Sscan(payeeVersion[e.AwardID], &aa.PayeeVersion)
-			want := ledger.ContentHash(&aa, hash)
+			want := worker.ContentHash(&aa, hash)
 			var who []string
 			for _, ap := range approvals[e.AwardID] {
 				if ap.Data[ledger.ApprovalContentHash] == want && !slices.Contains(who, ap.Actor) {

@@ -54,6 +54,5 @@ type Tx interface {
 	Authorize(by string, act models.Action) (models.Identity, error)
 	AwardMakers(a *models.Award) (models.Makers, error)
 	Approvals(awardID string) ([]models.Approval, error)
-	Approve(a *models.Award, contentHash, approver, reason string) (ledger.Entry, error)
 	WindowTotal(researcherIDs []string, kind models.AwardKind, currency string, from, to time.Time) (int64, []string, error)
 }
