@@ -383,3 +383,33 @@ func (tx *memTx) AssignPassCode(awardID string) (int64, string, error) {
 }
 
 func (tx *memTx) SealedThrough() (time.Time, error) { return time.Time{}, nil }
+
+func (tx *memTx) AwardPosition(a *models.Award) (ledger.Position, error) {
+	var es []ledger.Entry
+	for _, e := range tx.st.entries {
+		if e.AwardID == a.ID {
+			es = append(es, e)
+		}
+	}
+	return ledger.PositionOf(a.Asset(), a.ResearcherID, es), nil
+}
+
+func (tx *memTx) UpdateInPlace(a *models.Award, reason string, d ledger.Draft, mutate func(*models.Award)) error {
+	cur, err := tx.Award(a.ID)
+	if err != nil {
+		return err
+	}
+	if cur.Version != a.Version {
+		return fmt.Errorf("award %s changed concurrently: %w", a.ID, models.ErrConflict)
+	}
+	next := *a
+	next.Reason, next.Version = reason, a.Version+1
+	mutate(&next)
+	d.AwardID = a.ID
+	if _, _, err := tx.Append(d); err != nil {
+		return err
+	}
+	tx.st.awards[a.ID] = next
+	*a = next
+	return nil
+}

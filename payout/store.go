@@ -50,4 +50,9 @@ type Tx interface {
 	Payee(researcherID string) (models.PayeeState, error)
 	AssignPassCode(awardID string) (id int64, code string, err error)
 	SealedThrough() (time.Time, error)
+	// AwardPosition sums the award's own ledger entries.
+	AwardPosition(a *models.Award) (ledger.Position, error)
+	// UpdateInPlace changes an award without a state change (amount,
+	// reason), with the same optimistic lock and its ledger entry.
+	UpdateInPlace(a *models.Award, reason string, d ledger.Draft, mutate func(*models.Award)) error
 }

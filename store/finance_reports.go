@@ -313,7 +313,7 @@ func (s *Store) CheckLedgerAgainstAttempts(ctx context.Context) ([]Mismatch, int
 			p = &AwardPosition{Asset: a.Asset()}
 			pos[a.ID] = p
 		}
-		p.add(e.Postings, a.ResearcherID)
+		p.Add(e.Postings, a.ResearcherID)
 		if e.Kind == ledger.KindPaid {
 			paidEntries[a.ID]++
 		}

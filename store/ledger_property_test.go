@@ -9,8 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/store"
 )
 
@@ -62,6 +64,7 @@ func TestPropertyRandomAwardEvents(t *testing.T) {
 
 func propertyRun(t *testing.T, s *store.Store, c *clock, rng *rand.Rand, steps int) {
 	ctx := context.Background()
+	corr := payout.NewSender(payout.Config{NowFunc: c.Now}, storeadapt.Payout(s), nil) // finance's corrections
 	if _, err := s.ImportReports(ctx, "a", []store.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +103,7 @@ func propertyRun(t *testing.T, s *store.Store, c *clock, rng *rand.Rand, steps i
 		// Sometimes finance adjusts a money award before sending.
 		if a.Kind == models.AwardMoney && rng.IntN(6) == 0 {
 			m := models.Money{Minor: int64(1 + rng.IntN(600000)), Currency: a.Amount.Currency}
-			_, err := s.AdjustAward(ctx, id, m, "finance", "property test")
+			_, err := corr.Adjust(ctx, id, m, "finance", "property test")
 			switch a.State {
 			case models.StatePending, models.StateAwaitingApproval, models.StateReadyToScreen, models.StateCleared:
 				if err != nil && !(m.Minor == a.Amount.Minor && errors.Is(err, models.ErrInvalid)) {
@@ -134,7 +137,7 @@ func propertyRun(t *testing.T, s *store.Store, c *clock, rng *rand.Rand, steps i
 		}
 		to := next[rng.IntN(len(next))]
 		if to == models.StateCancelled {
-			_, err := s.CancelAward(ctx, id, "finance", "property test")
+			_, err := corr.Cancel(ctx, id, "finance", "property test")
 			if where(&a) == locInFlight {
 				if !errors.Is(err, models.ErrConflict) {
 					t.Fatalf("step %d: cancelling %s with money in flight: %v", step, id, err)

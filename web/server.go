@@ -21,7 +21,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/plex/bountypay/intake"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -30,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/plex/bountypay/intake"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/worker"
 )

@@ -10,6 +10,7 @@ import (
 	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/worker"
 )
@@ -65,7 +66,7 @@ func TestMakerChecker(t *testing.T) {
 			t.Fatalf("one approval released it: %s", a.State)
 		}
 		// A changed award needs new approvals.
-		if _, err := st.AdjustAward(ctx, a.ID, models.Money{Minor: 240000, Currency: "USD"}, "finance-dan", "typo in the amount"); err != nil {
+		if _, err := payout.NewSender(payout.Config{}, storeadapt.Payout(st), nil).Adjust(ctx, a.ID, models.Money{Minor: 240000, Currency: "USD"}, "finance-dan", "typo in the amount"); err != nil {
 			t.Fatal(err)
 		}
 		status, err := worker.Approve(ctx, storeadapt.Worker(st), cfg, "", a.ID, "erin", "fine")

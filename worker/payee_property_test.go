@@ -228,7 +228,7 @@ func payeeProperty(t *testing.T, engine string, seed uint64, lists []map[string]
 			if a, ok := pick(awardsIn(models.StateFailed, models.StateReturned)); ok && rng.IntN(2) == 0 {
 				_, _ = sender.Retry(ctx, a.ID, payout.RetryOptions{By: "carol", Reason: "property"})
 			} else if a, ok := pick(awardsIn(models.StateAwaitingApproval, models.StateHeld)); ok && rng.IntN(3) == 0 {
-				_, _ = st.CancelAward(ctx, a.ID, "dave", "property")
+				_, _ = sender.Cancel(ctx, a.ID, "dave", "property")
 			}
 		}
 	}

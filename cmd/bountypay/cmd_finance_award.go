@@ -8,7 +8,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/models"
+	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/store"
 )
 
@@ -37,7 +39,7 @@ func awardCancel(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	aw, err := st.CancelAward(ctx, id, *by, *reason)
+	aw, err := corrections(a, st).Cancel(ctx, id, *by, *reason)
 	if err != nil {
 		return err
 	}
@@ -69,7 +71,7 @@ func awardAdjust(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	aw, err := st.AdjustAward(ctx, id, m, *by, *reason)
+	aw, err := corrections(a, st).Adjust(ctx, id, m, *by, *reason)
 	if err != nil {
 		return err
 	}
@@ -92,7 +94,7 @@ func awardFulfil(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	aw, err := st.FulfilAward(ctx, id, *by, *note)
+	aw, err := corrections(a, st).Fulfil(ctx, id, *by, *note)
 	if err != nil {
 		return err
 	}
@@ -152,4 +154,10 @@ func taxformList(ctx context.Context, a *app, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", f.ResearcherID, f.Form, f.Status, f.UpdatedBy, f.UpdatedAt.Format("2006-01-02"))
 	}
 	return tw.Flush()
+}
+
+// corrections is the sender that applies finance's corrections of awards
+// (no PayPal call is involved).
+func corrections(a *app, st *store.Store) *payout.Sender {
+	return payout.NewSender(payout.Config{Logger: a.log}, storeadapt.Payout(st), nil)
 }
