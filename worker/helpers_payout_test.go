@@ -11,7 +11,7 @@ import (
 
 	"github.com/plex/bountypay/compliance"
 	"github.com/plex/bountypay/internal/paypalsandbox"
-	"github.com/plex/bountypay/internal/pgtest"
+	"github.com/plex/bountypay/internal/dbtest"
 	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
@@ -40,28 +40,22 @@ func (clearScreener) Screen(q compliance.Query) compliance.Result {
 
 func clearListBuilder(map[string][]byte) (worker.NameScreener, error) { return clearScreener{}, nil }
 
-// dbConfig says which database a test uses.
+// dbConfig says which database a test uses (kept to open it again, as
+// another process would).
 type dbConfig struct {
-	Engine string // "sqlite" or "postgres"
-	URL    string // postgres
-	Dir    string // sqlite data directory
+	URL string // postgres
+	Dir string // data directory (SQLite)
 }
 
 func newDB(t testing.TB, engine string) dbConfig {
 	t.Helper()
-	if engine == "postgres" {
-		return dbConfig{Engine: engine, URL: pgtest.URL(t)}
-	}
-	return dbConfig{Engine: engine, Dir: t.TempDir()}
+	cfg := dbtest.Config(t, dbtest.Engine(engine))
+	return dbConfig{URL: cfg.DatabaseURL, Dir: cfg.DataDir}
 }
 
 func (c dbConfig) open(t testing.TB) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Config{DatabaseURL: c.URL, DataDir: c.Dir})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := dbtest.OpenConfig(t, store.Config{DatabaseURL: c.URL, DataDir: c.Dir})
 	seedIdentities(t, st)
 	return st
 }
@@ -90,12 +84,7 @@ func seedIdentities(t testing.TB, st *store.Store) {
 
 // engines runs fn on SQLite and PostgreSQL.
 func engines(t *testing.T, fn func(t *testing.T, engine string)) {
-	for _, e := range []string{"sqlite", "postgres"} {
-		t.Run(e, func(t *testing.T) {
-			t.Parallel()
-			fn(t, e)
-		})
-	}
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) { fn(t, string(e)) })
 }
 
 func startSandbox(t testing.TB, cfg paypalsandbox.Config) (*paypalsandbox.Sandbox, string) {
