@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/compliance"
-	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/internal/dbtest"
+	"github.com/plex/bountypay/internal/paypalsandbox"
 	"github.com/plex/bountypay/internal/storeadapt"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
