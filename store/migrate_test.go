@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,11 +25,7 @@ func TestMigrateUpgradesInPlace(t *testing.T) {
 	}
 	old := &Store{db: db, dialect: SQLite, log: nil, now: func() time.Time { return time.Now().UTC() }}
 	old.log = discardLogger()
-	saved := migrations
-	migrations = migrations[:1]
-	err = old.migrate(context.Background())
-	migrations = saved
-	if err != nil {
+	if err = old.migrateTo(context.Background(), 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Exec(`INSERT INTO researchers (id, name, updated_at) VALUES ('r1', 'Ada', ?)`, time.Now()).Error; err != nil {
@@ -44,7 +41,7 @@ func TestMigrateUpgradesInPlace(t *testing.T) {
 	defer s.Close()
 	var versions []int
 	s.db.Raw(`SELECT version FROM schema_migrations ORDER BY version`).Scan(&versions)
-	if len(versions) != len(migrations) || versions[len(versions)-1] != schemaVersion() {
+	if len(versions) != schemaVersion() || versions[len(versions)-1] != schemaVersion() {
 		t.Fatalf("versions after upgrade: %v", versions)
 	}
 	r, err := s.Researcher(context.Background(), "r1")
@@ -70,5 +67,25 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	s.Close()
 	if _, err := Open(context.Background(), Config{DataDir: dir}); err == nil {
 		t.Fatal("a database from a newer build must be refused")
+	}
+}
+
+// Both engines have the same migrations, by version and name.
+func TestMigrationsPerEngineAgree(t *testing.T) {
+	lite, err := migrationsFor(SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := migrationsFor(Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lite) != len(pg) || len(lite) != schemaVersion() || len(lite) < 6 {
+		t.Fatalf("%d sqlite and %d postgres migrations, schema version %d", len(lite), len(pg), schemaVersion())
+	}
+	for i := range lite {
+		if lite[i].version != pg[i].version || lite[i].name != pg[i].name || strings.TrimSpace(lite[i].sql) == "" {
+			t.Errorf("migration %d: sqlite %q, postgres %q", i+1, lite[i].name, pg[i].name)
+		}
 	}
 }
