@@ -3,6 +3,7 @@ package models
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -141,4 +142,29 @@ type PayeeState struct {
 	Active PayeeVersion
 	// Pending is the newest change waiting for a decision, if any.
 	Pending *PayeeVersion
+}
+
+// PayeeChangeNeeds says which roles may approve a change from old to new,
+// or none when the change takes effect at once: a new receiver (PayPal or
+// Plex account) needs finance; a new identity (name, date of birth,
+// address) of a payee under sanctions review needs compliance, so that
+// re-importing a held payee under another name cannot clear the hold.
+func PayeeChangeNeeds(old, new Researcher, underReview bool) []Role {
+	changed := ChangedFields(old, new)
+	var roles []Role
+	for _, f := range changed {
+		if slices.Contains(ReceiverFields, f) {
+			roles = append(roles, RoleFinance)
+			break
+		}
+	}
+	if underReview {
+		for _, f := range changed {
+			if slices.Contains(IdentityFields, f) {
+				roles = append(roles, RoleCompliance)
+				break
+			}
+		}
+	}
+	return roles
 }

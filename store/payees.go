@@ -97,31 +97,6 @@ func (s *Store) backfillPayeeHashes(ctx context.Context) error {
 	return nil
 }
 
-// PayeeChangeNeeds says which roles may approve a change from old to new,
-// or none when the change takes effect at once: a new receiver (PayPal or
-// Plex account) needs finance; a new identity (name, date of birth,
-// address) of a payee under sanctions review needs compliance, so that
-// re-importing a held payee under another name cannot clear the hold.
-func PayeeChangeNeeds(old, new models.Researcher, underReview bool) []models.Role {
-	changed := models.ChangedFields(old, new)
-	var roles []models.Role
-	for _, f := range changed {
-		if slices.Contains(models.ReceiverFields, f) {
-			roles = append(roles, models.RoleFinance)
-			break
-		}
-	}
-	if underReview {
-		for _, f := range changed {
-			if slices.Contains(models.IdentityFields, f) {
-				roles = append(roles, models.RoleCompliance)
-				break
-			}
-		}
-	}
-	return roles
-}
-
 // unsentStates are the award states from which value has not left: a
 // payee change holds them, a confirmed match blocks them.
 var unsentStates = []models.AwardState{models.StatePending, models.StateAwaitingApproval,
@@ -152,7 +127,7 @@ func (tx *Tx) underReview(researcherID string) (bool, error) {
 // gets version 1, active. Details equal to the active version, or to a
 // pending one, are that version. Other details make a new version and a
 // ledger entry naming the changed fields with hashes of the old and new
-// values (no personal data): active at once, unless PayeeChangeNeeds says
+// values (no personal data): active at once, unless models.PayeeChangeNeeds says
 // a person must approve it, in which case it is pending and the
 // researcher's unsent awards wait for the decision.
 func (tx *Tx) RecordPayee(r models.Researcher, by, source, reason string) (models.PayeeVersion, error) {
@@ -197,7 +172,7 @@ func (tx *Tx) RecordPayee(r models.Researcher, by, source, reason string) (model
 	}
 	v := models.PayeeVersion{Researcher: r, Version: versions[len(versions)-1].Version + 1, Status: models.PayeeActive,
 		CreatedBy: by, Source: source, Reason: reason, CreatedAt: now,
-		Changed: models.ChangedFields(active.Researcher, r), NeedsRoles: PayeeChangeNeeds(active.Researcher, r, review)}
+		Changed: models.ChangedFields(active.Researcher, r), NeedsRoles: models.PayeeChangeNeeds(active.Researcher, r, review)}
 	if len(v.NeedsRoles) > 0 {
 		v.Status = models.PayeePending
 	}
