@@ -17,13 +17,23 @@ type StoredReport struct {
 	PayeeVersion int
 }
 
-// AwardFilter selects awards for a listing.
+// AwardFilter selects awards for a listing, oldest first (by creation
+// time, then id).
 type AwardFilter struct {
 	States       []AwardState
 	ReportID     string
 	ResearcherID string
 	Kind         AwardKind
 	Limit        int
+	// After, when set, lists only awards after this one in that order:
+	// keyset pagination for walking a long list in batches.
+	After *AwardCursor
+}
+
+// AwardCursor is a place in the awards' listing order.
+type AwardCursor struct {
+	CreatedAt time.Time
+	ID        string
 }
 
 // Approval is one maker-checker approval: a ledger entry of kind approval

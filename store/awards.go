@@ -118,6 +118,10 @@ func (s *Store) Awards(ctx context.Context, f AwardFilter) ([]models.Award, erro
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
 	}
+	if f.After != nil {
+		at := f.After.CreatedAt.UTC()
+		q = q.Where("(created_at > ? OR (created_at = ? AND id > ?))", at, at, f.After.ID)
+	}
 	if f.Limit > 0 {
 		q = q.Limit(f.Limit)
 	}

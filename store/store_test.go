@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -226,6 +228,56 @@ func TestConcurrentAppends(t *testing.T) {
 		}
 		if v.Count != 9 {
 			t.Fatalf("%d entries, want 9", v.Count)
+		}
+	})
+}
+
+// Awards page by keyset: every award once, in order, whatever the batch
+// size, including awards created at the same instant (ties by id).
+func TestAwardsKeysetPages(t *testing.T) {
+	at := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
+		s := dbtest.Open(t, e, dbtest.Options{NowFunc: func() time.Time { return at }})
+		ctx := context.Background()
+		if _, err := s.ImportReports(ctx, "a", []store.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for i := range 7 {
+			id := fmt.Sprintf("k%d", 7-i) // inserted out of id order, in one transaction: the same created_at
+			want = append(want, id)
+		}
+		if err := s.InTx(ctx, func(tx *store.Tx) error {
+			for _, id := range want {
+				a := models.Award{ID: id, ReportID: "R-1", ResearcherID: "r1", Kind: models.AwardPlexPass, State: models.StatePending, PolicyVersion: "p1"}
+				if err := tx.InsertAward(&a, ledger.Draft{IdempotencyKey: id, Kind: ledger.KindAwardDecided, Actor: "policy", EffectiveAt: time.Now()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(want)
+		for _, n := range []int{1, 3, 7, 10} {
+			var got []string
+			var after *models.AwardCursor
+			for {
+				as, err := s.Awards(ctx, models.AwardFilter{States: []models.AwardState{models.StatePending}, Limit: n, After: after})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range as {
+					got = append(got, a.ID)
+				}
+				if len(as) < n {
+					break
+				}
+				after = &models.AwardCursor{CreatedAt: as[len(as)-1].CreatedAt, ID: as[len(as)-1].ID}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("pages of %d: %v, want %v", n, got, want)
+			}
 		}
 	})
 }

@@ -80,9 +80,9 @@ func (r *Runner) stopped(ctx context.Context, res *Result, step string, err erro
 }
 
 // loaded hands out, n at a time, what load returns, reading it once (in
-// the first batch). It stands in for keyset pagination where the store
-// has no cursor yet (models.AwardFilter has no After): the read is one
-// query, the work and its timeouts are per batch.
+// the first batch): for lists the store cannot page yet (open attempts,
+// attempts to poll). The read is one query; the work and its timeouts are
+// per batch.
 func loaded[T any](load func(ctx context.Context) ([]T, error)) batchSource[T] {
 	var rest []T
 	read := false
@@ -101,11 +101,22 @@ func loaded[T any](load func(ctx context.Context) ([]T, error)) batchSource[T] {
 	}
 }
 
-// awardsIn lists every award in states (loaded once, walked in batches).
+// awardsIn walks the awards in states, oldest first, a batch (one keyset
+// query) at a time. An award that enters states behind the cursor waits
+// for the next run.
 func (r *Runner) awardsIn(states ...models.AwardState) batchSource[models.Award] {
-	return loaded(func(ctx context.Context) ([]models.Award, error) {
-		return r.store.Awards(ctx, models.AwardFilter{States: states})
-	})
+	var after *models.AwardCursor
+	return func(ctx context.Context, n int) ([]models.Award, bool, error) {
+		as, err := r.store.Awards(ctx, models.AwardFilter{States: states, Limit: n, After: after})
+		if err != nil {
+			return nil, false, err
+		}
+		if len(as) > 0 {
+			last := as[len(as)-1]
+			after = &models.AwardCursor{CreatedAt: last.CreatedAt, ID: last.ID}
+		}
+		return as, len(as) == n, nil
+	}
 }
 
 // leaving walks the awards in states, oldest first, for a step that moves
