@@ -66,8 +66,8 @@ func TestBrowser(t *testing.T) {
 	}
 
 	dom := dumpDOM(t, chromium, login("/"))
-	wantContains(t, "overview DOM", dom, `<span id="user">carol</span>`, `id="held-count">2<`, `id="awaiting-count">5<`,
-		`data-state="granted"`, "14,000.00 USD", "Verify the ledger now")
+	wantContains(t, "overview DOM", dom, `<span id="user">carol</span>`, `id="held-count">2<`, `id="awaiting-count">3<`,
+		`data-state="granted"`, "7,000.00 USD", "Verify the ledger now")
 	wantLacks(t, "overview DOM", dom, `id="list-banner"`, "Log in</h1>", carolToken)
 
 	dom = dumpDOM(t, chromium, login("/review"))
