@@ -117,7 +117,8 @@ func (s *Sender) Adjust(ctx context.Context, id string, amount models.Money, by,
 	return out, err
 }
 
-// Fulfil records that an "other" reward (swag) was handed over:
+// Fulfil records that an "other" reward (swag) was handed over to the
+// payee version in force:
 // cleared → sending → fulfilled, consuming it from stock. Errors:
 // models.ErrInvalid without a person or for other kinds, a
 // *models.TransitionError when it is not cleared.
@@ -136,6 +137,11 @@ func (s *Sender) Fulfil(ctx context.Context, id, by, note string) (models.Award,
 		}
 		if a.State != models.StateCleared {
 			return &models.TransitionError{AwardID: a.ID, From: a.State, To: models.StateFulfilled}
+		}
+		// Handed over only to the payee version in force, with no payee
+		// change pending (and past the gate, when one is installed).
+		if _, err := s.payeeFor(tx, &a); err != nil {
+			return err
 		}
 		now := tx.Now()
 		n := a.Attempt + 1

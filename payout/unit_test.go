@@ -159,3 +159,29 @@ func TestUnitStoreDown(t *testing.T) {
 		t.Fatalf("Send with the database down: %v, %d creates", err, pp.creates)
 	}
 }
+
+// Swag is handed over only to the payee version in force: a pending
+// payee change holds it like a payment.
+func TestUnitFulfilNeedsThePayeeInForce(t *testing.T) {
+	ms := newMemStore(unitNow)
+	s := payout.NewSender(payout.Config{NowFunc: func() time.Time { return unitNow }}, ms, nil)
+	a := models.Award{ID: "U-2/other", ReportID: "U-2", ResearcherID: "r-o", Kind: models.AwardOther, Description: "hoodie"}
+	ms.addCleared(a, models.Researcher{ID: "r-o", Name: "Otto", Country: "DE"})
+	ms.mu.Lock()
+	ps := ms.state.payees["r-o"]
+	pending := ps.Active
+	pending.Version, pending.Status = 2, models.PayeePending
+	ps.Pending = &pending
+	ms.state.payees["r-o"] = ps
+	ms.mu.Unlock()
+	if _, err := s.Fulfil(context.Background(), a.ID, "ann", "sent by post"); !errors.Is(err, models.ErrInvalid) {
+		t.Fatalf("fulfilled with a payee change pending: %v", err)
+	}
+	ms.mu.Lock()
+	ps.Pending = nil
+	ms.state.payees["r-o"] = ps
+	ms.mu.Unlock()
+	if got, err := s.Fulfil(context.Background(), a.ID, "ann", "sent by post"); err != nil || got.State != models.StateFulfilled {
+		t.Fatalf("fulfil: %s %v", got.State, err)
+	}
+}
