@@ -20,6 +20,9 @@ type Held struct {
 	Payee     models.Researcher
 	Screening models.Screening
 	Result    compliance.Result
+	// ClearVotes are the compliance reviewers who voted to clear this
+	// screening so far (a hold that takes two reviewers).
+	ClearVotes []string
 }
 
 // HeldAwards lists awards held for review with their latest screening.
@@ -43,6 +46,12 @@ func (s *Screening) HeldAwards(ctx context.Context) ([]Held, error) {
 			if err := json.Unmarshal([]byte(sc.Result), &h.Result); err != nil {
 				return nil, fmt.Errorf("screening %d: %w", sc.ID, err)
 			}
+		}
+		if err := s.store.InTx(ctx, func(tx Tx) error {
+			h.ClearVotes, err = clearVotes(tx, a.ID, sc.ID)
+			return err
+		}); err != nil {
+			return nil, err
 		}
 		out = append(out, h)
 	}

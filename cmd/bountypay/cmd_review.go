@@ -43,6 +43,9 @@ func cmdReview(ctx context.Context, a *app, args []string) error {
 			if h.Screening.ListSHA256 != "" {
 				fmt.Fprintf(a.stdout, "  screened %s against list %.12s…, score %.2f\n", h.Screening.ScreenedAt.Format("2006-01-02 15:04"), h.Screening.ListSHA256, h.Screening.Score)
 			}
+			if len(h.ClearVotes) > 0 {
+				fmt.Fprintf(a.stdout, "  cleared so far by %s: another compliance reviewer decides\n", strings.Join(h.ClearVotes, ", "))
+			}
 			for _, m := range h.Result.Matches {
 				fmt.Fprintf(a.stdout, "    %-4s %-6d %.2f  %s [%s]", m.Source, m.ID, m.Score, m.Name, strings.Join(m.Programs, ", "))
 				if len(m.Reasons) > 0 {

@@ -32,6 +32,9 @@ func TestReviewClearAndConfirm(t *testing.T) {
 	if out := c.must("payout", "show", "PLEX-1009/money"); !strings.Contains(out, "held") {
 		t.Fatalf("one reviewer cleared a 0.95 match:\n%s", out)
 	}
+	if out := c.must("review", "list"); !strings.Contains(out, "cleared so far by carol (compliance)") {
+		t.Fatalf("review list does not show the first vote:\n%s", out)
+	}
 	if _, _, err := c.run("review", "clear", "PLEX-1009/money", "--by", "carol (compliance)", "--reason", "again"); err == nil {
 		t.Fatal("the same reviewer counted twice")
 	}
