@@ -92,3 +92,9 @@ func (s AwardState) Valid() bool {
 	}
 	return false
 }
+
+// UnsentStates are the award states from which value has not left: a
+// payee change holds them and a confirmed sanctions match blocks them.
+func UnsentStates() []AwardState {
+	return []AwardState{StatePending, StateAwaitingApproval, StateReadyToScreen, StateHeld, StateCleared, StateFailed, StateReturned}
+}

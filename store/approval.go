@@ -106,7 +106,7 @@ func (tx *Tx) AwardEntries(awardID string, kind ledger.Kind) ([]ledger.Entry, er
 // (UnsentStates), oldest first, inside the transaction.
 func (tx *Tx) UnsentAwards(researcherID string) ([]models.Award, error) {
 	var rows []awardRow
-	if err := tx.db.Where("researcher_id = ? AND state IN ?", researcherID, unsentStates).Order("created_at, id").Find(&rows).Error; err != nil {
+	if err := tx.db.Where("researcher_id = ? AND state IN ?", researcherID, models.UnsentStates()).Order("created_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("unsent awards of %s: %w", researcherID, err)
 	}
 	out := make([]models.Award, len(rows))

@@ -97,14 +97,6 @@ func (s *Store) backfillPayeeHashes(ctx context.Context) error {
 	return nil
 }
 
-// unsentStates are the award states from which value has not left: a
-// payee change holds them, a confirmed match blocks them.
-var unsentStates = []models.AwardState{models.StatePending, models.StateAwaitingApproval,
-	models.StateReadyToScreen, models.StateHeld, models.StateCleared, models.StateFailed, models.StateReturned}
-
-// UnsentStates lists the award states from which value has not left.
-func UnsentStates() []models.AwardState { return slices.Clone(unsentStates) }
-
 // underReview reports whether a researcher has an award held or blocked by
 // screening, or a confirmed match.
 func (tx *Tx) underReview(researcherID string) (bool, error) {
@@ -244,7 +236,7 @@ func (tx *Tx) activatePayee(v *models.PayeeVersion, by string) error {
 		return translate(err, "supersede payee versions of "+v.ID)
 	}
 	var rows []awardRow
-	if err := tx.db.Where("researcher_id = ? AND state IN ? AND payee_version <> ?", v.ID, unsentStates, v.Version).
+	if err := tx.db.Where("researcher_id = ? AND state IN ? AND payee_version <> ?", v.ID, models.UnsentStates(), v.Version).
 		Order("created_at, id").Find(&rows).Error; err != nil {
 		return fmt.Errorf("unsent awards of %s: %w", v.ID, err)
 	}
@@ -367,7 +359,7 @@ func (tx *Tx) DecidePayeeChange(researcherID string, version int, approve bool, 
 	// Awards made for the rejected details go to the version in force,
 	// screened again there.
 	var rows []awardRow
-	if err := tx.db.Where("researcher_id = ? AND state IN ? AND payee_version = ?", researcherID, unsentStates, version).
+	if err := tx.db.Where("researcher_id = ? AND state IN ? AND payee_version = ?", researcherID, models.UnsentStates(), version).
 		Order("created_at, id").Find(&rows).Error; err != nil {
 		return *v, fmt.Errorf("awards of rejected payee version: %w", err)
 	}

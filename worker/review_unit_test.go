@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +90,7 @@ func (tx *reviewTx) Transition(a *models.Award, to models.AwardState, reason str
 func (tx *reviewTx) UnsentAwards(researcherID string) ([]models.Award, error) {
 	var out []models.Award
 	for _, a := range tx.awards {
-		if a.ResearcherID == researcherID && !a.State.Terminal() && a.State != models.StateSent && a.State != models.StatePaid {
+		if a.ResearcherID == researcherID && slices.Contains(models.UnsentStates(), a.State) {
 			out = append(out, a)
 		}
 	}
