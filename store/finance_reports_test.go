@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/plex/bountypay/finance"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/store"
@@ -60,18 +61,18 @@ func TestReconcileNamesMismatches(t *testing.T) {
 			t.Fatalf("mismatches: %+v", ms)
 		}
 		// Tax totals: r1 was paid 2,400.00 USD in 2026: reportable, no form.
-		lines, err := s.TaxYear(ctx, 2026, 11999)
+		lines, err := finance.TaxYear(ctx, s, 2026, 11999)
 		if err != nil || len(lines) != 1 {
 			t.Fatal(lines, err)
 		}
 		if l := lines[0]; l.USD != 240000 || !l.Reportable || l.Form.OnFile() {
 			t.Fatalf("tax line %+v", l)
 		}
-		paid, err := s.PaidLines(ctx, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+		paid, err := finance.PaidLines(ctx, s, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
 		if err != nil || len(paid) != 2 || paid[0].Fee != 25 || paid[0].Severity != "high" {
 			t.Fatalf("paid lines %+v %v", paid, err)
 		}
-		tb, err := s.TrialBalance(ctx, time.Time{})
+		tb, err := finance.TrialBalance(ctx, s, time.Time{})
 		if err != nil || tb[ledger.AccountPayPal]["USD"] != -240050 {
 			t.Fatalf("trial balance %v %v", tb, err)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/plex/bountypay/compliance"
+	"github.com/plex/bountypay/finance"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/worker"
@@ -474,7 +475,7 @@ type trialBalanceView struct {
 }
 
 func (s *Server) handleTrialBalance(w http.ResponseWriter, r *http.Request, p *principal) error {
-	tb, err := s.store.TrialBalance(r.Context(), time.Time{})
+	tb, err := finance.TrialBalance(r.Context(), s.store, time.Time{})
 	if err != nil {
 		return err
 	}
@@ -518,7 +519,7 @@ type paidView struct {
 }
 
 func (s *Server) handlePaid(w http.ResponseWriter, r *http.Request, p *principal) error {
-	lines, err := s.store.PaidLines(r.Context(), time.Time{}, time.Time{})
+	lines, err := finance.PaidLines(r.Context(), s.store, time.Time{}, time.Time{})
 	if err != nil {
 		return err
 	}
@@ -573,7 +574,7 @@ type ageingPart struct {
 }
 
 func (s *Server) handleAgeing(w http.ResponseWriter, r *http.Request, p *principal) error {
-	unpaid, unclaimed, err := s.store.Ageing(r.Context(), s.now())
+	unpaid, unclaimed, err := finance.Ageing(r.Context(), s.store, s.now())
 	if err != nil {
 		return err
 	}
@@ -618,7 +619,7 @@ type blockedRow struct {
 }
 
 func (s *Server) handleBlocked(w http.ResponseWriter, r *http.Request, p *principal) error {
-	lines, err := s.store.Blocked(r.Context())
+	lines, err := finance.Blocked(r.Context(), s.store)
 	if err != nil {
 		return err
 	}

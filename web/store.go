@@ -2,8 +2,8 @@ package web
 
 import (
 	"context"
-	"time"
 
+	"github.com/plex/bountypay/finance"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/worker"
@@ -15,6 +15,7 @@ import (
 // (internal/storeadapt).
 type Store interface {
 	worker.Store
+	finance.Store
 	CountAwardsByState(ctx context.Context) (map[models.AwardState]int, error)
 	Reports(ctx context.Context) ([]models.StoredReport, error)
 	ImportReports(ctx context.Context, file string, recs []models.ImportRecord, importer string) (models.ImportResult, error)
@@ -26,8 +27,4 @@ type Store interface {
 	LedgerEntriesForAward(ctx context.Context, awardID string) ([]ledger.Entry, error)
 	EachLedgerEntry(ctx context.Context, from int64, fn func(e ledger.Entry, decodeErr error) error) error
 	VerifyLedger(ctx context.Context) (*ledger.Verifier, error)
-	TrialBalance(ctx context.Context, asOf time.Time) (ledger.Balances, error)
-	PaidLines(ctx context.Context, from, to time.Time) ([]ledger.PaidLine, error)
-	Ageing(ctx context.Context, asOf time.Time) (unpaid, unclaimed []ledger.AgeingLine, err error)
-	Blocked(ctx context.Context) ([]ledger.BlockedLine, error)
 }

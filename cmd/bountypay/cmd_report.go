@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/plex/bountypay/finance"
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/store"
 )
@@ -78,7 +79,7 @@ func reportTrialBalance(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	tb, err := st.TrialBalance(ctx, at)
+	tb, err := finance.TrialBalance(ctx, st, at)
 	if err != nil {
 		return err
 	}
@@ -135,7 +136,7 @@ func reportPaid(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	lines, err := st.PaidLines(ctx, from, to)
+	lines, err := finance.PaidLines(ctx, st, from, to)
 	if err != nil {
 		return err
 	}
@@ -198,7 +199,7 @@ func reportAgeing(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	at = cmp.Or(at, st.Now())
-	unpaid, unclaimed, err := st.Ageing(ctx, at)
+	unpaid, unclaimed, err := finance.Ageing(ctx, st, at)
 	if err != nil {
 		return err
 	}
@@ -268,7 +269,7 @@ func reportTax(ctx context.Context, a *app, args []string) error {
 		return err
 	}
 	y := cmp.Or(*year, st.Now().Year())
-	lines, err := st.TaxYear(ctx, y, fmv.Minor)
+	lines, err := finance.TaxYear(ctx, st, y, fmv.Minor)
 	if err != nil {
 		return err
 	}
@@ -323,7 +324,7 @@ func reportBlocked(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	lines, err := st.Blocked(ctx)
+	lines, err := finance.Blocked(ctx, st)
 	if err != nil {
 		return err
 	}
