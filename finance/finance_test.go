@@ -29,7 +29,9 @@ func (m *memJournal) EachEntryEffective(_ context.Context, from, to time.Time, f
 	}
 	return nil
 }
-func (m *memJournal) AwardFacts(context.Context) (map[string]ledger.AwardFacts, error) { return m.facts, nil }
+func (m *memJournal) AwardFacts(context.Context) (map[string]ledger.AwardFacts, error) {
+	return m.facts, nil
+}
 func (m *memJournal) Awards(_ context.Context, f models.AwardFilter) ([]models.Award, error) {
 	var out []models.Award
 	for _, a := range m.awards {
