@@ -373,15 +373,10 @@ var (
 // effective_from are errors naming the YAML line. Every error wraps
 // models.ErrInvalid; read errors are returned as they are.
 func LoadJurisdictions(r io.Reader) (*Jurisdictions, error) {
-	data, err := io.ReadAll(io.LimitReader(r, yamlrules.MaxSize+1))
+	data, root, e, err := yamlrules.Read(r, "jurisdictions")
 	if err != nil {
-		return nil, fmt.Errorf("read jurisdictions: %w", err)
+		return nil, err
 	}
-	if len(data) > yamlrules.MaxSize {
-		return nil, fmt.Errorf("jurisdictions: larger than %d bytes: %w", yamlrules.MaxSize, models.ErrInvalid)
-	}
-	e := yamlrules.NewErrors("jurisdictions")
-	root := yamlrules.Document(data, e)
 	if root == nil {
 		return nil, e.Err()
 	}

@@ -28,15 +28,10 @@ var policyFiles embed.FS
 // 1 MiB. Every error wraps models.ErrInvalid; read errors are returned
 // wrapped.
 func Load(r io.Reader) (*Policy, error) {
-	data, err := io.ReadAll(io.LimitReader(r, yamlrules.MaxSize+1))
+	data, root, e, err := yamlrules.Read(r, "policy")
 	if err != nil {
-		return nil, fmt.Errorf("read policy: %w", err)
+		return nil, err
 	}
-	if len(data) > yamlrules.MaxSize {
-		return nil, fmt.Errorf("policy: larger than %d bytes: %w", yamlrules.MaxSize, models.ErrInvalid)
-	}
-	e := yamlrules.NewErrors("policy")
-	root := yamlrules.Document(data, e)
 	if root == nil {
 		return nil, e.Err()
 	}

@@ -136,9 +136,17 @@ func CheckApproval(tx Tx, cfg ApprovalConfig, actor string, a *models.Award) (Ap
 	if err != nil {
 		return st, err
 	}
-	payee, err := boundPayee(tx, a)
-	if err != nil {
-		return st, err
+	// The award is almost always for the version in force or the pending
+	// one, which Payee already read.
+	payee := ps.Active
+	switch {
+	case a.PayeeVersion == ps.Active.Version:
+	case ps.Pending != nil && a.PayeeVersion == ps.Pending.Version:
+		payee = *ps.Pending
+	default:
+		if payee, err = boundPayee(tx, a); err != nil {
+			return st, err
+		}
 	}
 	st.ContentHash = ContentHash(a, payee.Hash)
 	var holds []string

@@ -346,9 +346,9 @@ func (r *Runner) gate(tx Tx, a *models.Award, screening bool) error {
 		if err != nil && !errors.Is(err, models.ErrNotFound) {
 			return err
 		}
-		if !screeningBinds(sc, *a, list.SHA256, r.screener.RulesVersion()) {
+		if rules := r.screener.RulesVersion(); !screeningBinds(sc, *a, list.SHA256, rules) {
 			return fmt.Errorf("award %s: no clear screening for payee version %d, list %.12s and rules %s: %w",
-				a.ID, a.PayeeVersion, list.SHA256, r.screener.RulesVersion(), models.ErrInvalid)
+				a.ID, a.PayeeVersion, list.SHA256, rules, models.ErrInvalid)
 		}
 	}
 	st, err := CheckApproval(tx, r.cfg.Approval, r.cfg.Actor, a)

@@ -8,6 +8,7 @@ package yamlrules
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -19,6 +20,23 @@ import (
 
 // MaxSize bounds a rules file, in bytes.
 const MaxSize = 1 << 20
+
+// Read reads a whole rules file of what (e.g. "policy") from r, at most
+// MaxSize bytes, and parses its one YAML document. It returns the raw
+// bytes, the document's root and the Errors to collect problems in; root
+// is nil when the document does not parse (e.Err says why). err is a read
+// error, or a file too large (wrapping models.ErrInvalid).
+func Read(r io.Reader, what string) (data []byte, root *yaml.Node, e *Errors, err error) {
+	data, err = io.ReadAll(io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	if len(data) > MaxSize {
+		return nil, nil, nil, fmt.Errorf("%s: larger than %d bytes: %w", what, MaxSize, models.ErrInvalid)
+	}
+	e = NewErrors(what)
+	return data, Document(data, e), e, nil
+}
 
 // Errors collects the problems of one rules file.
 type Errors struct {
