@@ -186,7 +186,7 @@ func TestResendHorizonAndResolve(t *testing.T) {
 			t.Fatalf("outcomes %s %s", out1, out2)
 		}
 		now = now.Add(21 * 24 * time.Hour)
-		for _, att := range []store.Attempt{att1, att2} {
+		for _, att := range []models.Attempt{att1, att2} {
 			out, err := f.sender.Submit(ctxT(t), att)
 			if err != nil || out != payout.OutcomeManual {
 				t.Fatalf("resubmit after 21 days: %s %v", out, err)

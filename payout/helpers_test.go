@@ -141,7 +141,7 @@ func clearedAward(t testing.TB, st *store.Store, reportID string, k models.Award
 		Status: models.ReportApproved, Reproduced: true, ApprovedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
 		Researcher: models.Researcher{ID: "res-" + reportID, Name: "R " + reportID, Email: receiver, Country: "GB",
 			PayPalReceiver: receiver, PlexAccount: "plex-" + reportID}}
-	if _, err := st.ImportReports(ctx, "f", []store.ImportRecord{{Report: rep, ContentHash: "h-" + reportID}}, "triage"); err != nil {
+	if _, err := st.ImportReports(ctx, "f", []models.ImportRecord{{Report: rep, ContentHash: "h-" + reportID}}, "triage"); err != nil {
 		t.Fatal(err)
 	}
 	a := models.Award{ID: models.AwardID(reportID, k), ReportID: reportID, ResearcherID: rep.Researcher.ID, Kind: k,
@@ -174,7 +174,7 @@ func clearedAward(t testing.TB, st *store.Store, reportID string, k models.Award
 func usd(minor int64) models.Money { return models.Money{Minor: minor, Currency: "USD"} }
 
 // send starts and submits a money award and returns its attempt.
-func (f *fixture) send(t *testing.T, awardID string) (store.Attempt, payout.Outcome) {
+func (f *fixture) send(t *testing.T, awardID string) (models.Attempt, payout.Outcome) {
 	t.Helper()
 	att, err := f.sender.StartMoney(ctxT(t), awardID)
 	if err != nil {

@@ -52,7 +52,7 @@ func (f *fixture) creates() int {
 // toManual sends a money award whose first create call meets fault (its
 // answer is lost), then lets the resend horizon pass so that the next
 // submission hands it to finance: the award ends in needs_reconciliation.
-func toManual(t *testing.T, f *fixture, c *clock, id string, fault paypalsandbox.Fault) store.Attempt {
+func toManual(t *testing.T, f *fixture, c *clock, id string, fault paypalsandbox.Fault) models.Attempt {
 	t.Helper()
 	if err := f.sb.InjectFault(fault); err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestNothingSentLinksTheBatchPayPalHolds(t *testing.T) {
 			t.Errorf("%d creates, want 2 (the first and the one resend)", n)
 		}
 		got, err := st.Attempt(ctxT(t), att.SenderBatchID)
-		if err != nil || got.PayoutBatchID != items[0].PayoutBatchID || got.Status != store.AttemptSettled || got.Submissions != 2 {
+		if err != nil || got.PayoutBatchID != items[0].PayoutBatchID || got.Status != models.AttemptSettled || got.Submissions != 2 {
 			t.Fatalf("attempt %+v %v", got, err)
 		}
 		if atts, _ := st.AttemptsForAward(ctxT(t), id); len(atts) != 1 {
@@ -176,7 +176,7 @@ func TestNothingSentDuplicateWithoutLink(t *testing.T) {
 			t.Fatalf("duplicate without link: %s %v", to, err)
 		}
 		wantState(t, st, id, models.StateNeedsReconciliation)
-		if got, _ := st.Attempt(ctxT(t), att.SenderBatchID); got.Status != store.AttemptManual || !strings.Contains(got.LastError, "no link") {
+		if got, _ := st.Attempt(ctxT(t), att.SenderBatchID); got.Status != models.AttemptManual || !strings.Contains(got.LastError, "no link") {
 			t.Errorf("attempt %s %q", got.Status, got.LastError)
 		}
 
@@ -242,7 +242,7 @@ func TestNothingSentWithinWindowSendsOnce(t *testing.T) {
 			t.Fatalf("answer lost: %s %v", to, err)
 		}
 		wantState(t, st, id2, models.StateNeedsReconciliation)
-		if got, _ := st.Attempt(ctxT(t), att2.SenderBatchID); got.Status != store.AttemptManual || got.Submissions != 2 {
+		if got, _ := st.Attempt(ctxT(t), att2.SenderBatchID); got.Status != models.AttemptManual || got.Submissions != 2 {
 			t.Errorf("attempt after a lost answer: %s, %d submissions", got.Status, got.Submissions)
 		}
 		to, err = f.sender.Resolve(ctxT(t), id2, payout.ResolveOptions{By: "fin-b", NothingSent: true})
@@ -302,7 +302,7 @@ func TestNothingSentAfterWindowNeedsTwoPeople(t *testing.T) {
 			t.Errorf("ledger entry %+v", e)
 		}
 		got, _ := st.Attempt(ctxT(t), att.SenderBatchID)
-		if got.Status != store.AttemptRejected || !strings.Contains(got.LastError, "fin-a and fin-b") {
+		if got.Status != models.AttemptRejected || !strings.Contains(got.LastError, "fin-a and fin-b") {
 			t.Errorf("attempt %s %q", got.Status, got.LastError)
 		}
 

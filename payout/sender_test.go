@@ -40,13 +40,13 @@ func TestSubmitClassification(t *testing.T) {
 		err     error
 		out     payout.Outcome
 		state   models.AwardState
-		attempt store.AttemptStatus
+		attempt models.AttemptStatus
 	}{
-		{"unrecognised business error", fmt.Errorf("create: USER_BUSINESS_ERROR: %w", models.ErrConflict), payout.OutcomeManual, models.StateNeedsReconciliation, store.AttemptManual},
-		{"duplicate without link", fmt.Errorf("create: %w", paypal.ErrDuplicateNoLink), payout.OutcomeManual, models.StateNeedsReconciliation, store.AttemptManual},
-		{"validation error", fmt.Errorf("create: VALIDATION_ERROR: %w", models.ErrInvalid), payout.OutcomeFailed, models.StateFailed, store.AttemptRejected},
-		{"timeout", fmt.Errorf("create: %w", models.ErrTransient), payout.OutcomeUnknown, models.StateSending, store.AttemptUnknown},
-		{"anything else", fmt.Errorf("create: something odd"), payout.OutcomeUnknown, models.StateSending, store.AttemptUnknown},
+		{"unrecognised business error", fmt.Errorf("create: USER_BUSINESS_ERROR: %w", models.ErrConflict), payout.OutcomeManual, models.StateNeedsReconciliation, models.AttemptManual},
+		{"duplicate without link", fmt.Errorf("create: %w", paypal.ErrDuplicateNoLink), payout.OutcomeManual, models.StateNeedsReconciliation, models.AttemptManual},
+		{"validation error", fmt.Errorf("create: VALIDATION_ERROR: %w", models.ErrInvalid), payout.OutcomeFailed, models.StateFailed, models.AttemptRejected},
+		{"timeout", fmt.Errorf("create: %w", models.ErrTransient), payout.OutcomeUnknown, models.StateSending, models.AttemptUnknown},
+		{"anything else", fmt.Errorf("create: something odd"), payout.OutcomeUnknown, models.StateSending, models.AttemptUnknown},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openStore(t, store.Config{DataDir: t.TempDir()})
@@ -68,7 +68,7 @@ func TestSubmitClassification(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantCreates := 1
-			if tc.attempt == store.AttemptUnknown {
+			if tc.attempt == models.AttemptUnknown {
 				wantCreates = 2
 			} else if out != payout.OutcomeSkipped {
 				t.Errorf("resubmit of a %s attempt: %s", tc.attempt, out)

@@ -112,7 +112,7 @@ func TestWebhookAdoptsLostAnswer(t *testing.T) {
 			t.Errorf("%d creates, want 1", creates)
 		}
 		atts, _ := st.AttemptsForAward(ctxT(t), id)
-		if len(atts) != 1 || atts[0].Status != store.AttemptSettled || atts[0].PayoutBatchID == "" {
+		if len(atts) != 1 || atts[0].Status != models.AttemptSettled || atts[0].PayoutBatchID == "" {
 			t.Errorf("attempt %+v", atts)
 		}
 		verify(t, st)

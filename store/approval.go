@@ -11,48 +11,42 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// Approval is one maker-checker approval (models).
-type Approval = models.Approval
-
 // Approvals lists an award's approvals, oldest first (of any content).
-func (tx *Tx) Approvals(awardID string) ([]Approval, error) { return approvals(tx.db, awardID) }
+func (tx *Tx) Approvals(awardID string) ([]models.Approval, error) { return approvals(tx.db, awardID) }
 
 // Approvals lists an award's approvals outside a transaction.
-func (s *Store) Approvals(ctx context.Context, awardID string) ([]Approval, error) {
+func (s *Store) Approvals(ctx context.Context, awardID string) ([]models.Approval, error) {
 	return approvals(s.db.WithContext(ctx), awardID)
 }
 
-func approvals(db *gorm.DB, awardID string) ([]Approval, error) {
+func approvals(db *gorm.DB, awardID string) ([]models.Approval, error) {
 	var rows []ledgerRow
 	if err := db.Where("award_id = ? AND kind = ?", awardID, string(ledger.KindApproval)).Order("seq").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("read approvals of %s: %w", awardID, err)
 	}
-	out := make([]Approval, 0, len(rows))
+	out := make([]models.Approval, 0, len(rows))
 	for _, r := range rows {
 		e, err := r.entry()
 		if err != nil {
 			return nil, fmt.Errorf("approval entry %d: %w", r.Seq, err)
 		}
-		out = append(out, Approval{Seq: e.Seq, AwardID: e.AwardID, Approver: e.Actor,
+		out = append(out, models.Approval{Seq: e.Seq, AwardID: e.AwardID, Approver: e.Actor,
 			ContentHash: e.Data[ledger.ApprovalContentHash], Reason: e.Data[ledger.ApprovalReason], At: e.EffectiveAt})
 	}
 	return out, nil
 }
 
-// Makers are who imported and triaged an award's report (models).
-type Makers = models.Makers
-
 // AwardMakers reads who imported and triaged the award's report.
-func (tx *Tx) AwardMakers(a *models.Award) (Makers, error) {
+func (tx *Tx) AwardMakers(a *models.Award) (models.Makers, error) {
 	var r reportRow
 	if err := tx.db.Where("id = ?", a.ReportID).Take(&r).Error; err != nil {
-		return Makers{}, translate(err, "report "+a.ReportID)
+		return models.Makers{}, translate(err, "report "+a.ReportID)
 	}
 	st, err := r.stored()
 	if err != nil {
-		return Makers{}, err
+		return models.Makers{}, err
 	}
-	return Makers{ImportedBy: r.ImportedBy, TriagedBy: st.ApprovedBy}, nil
+	return models.Makers{ImportedBy: r.ImportedBy, TriagedBy: st.ApprovedBy}, nil
 }
 
 // WindowTotal sums the awards of the given researchers in one asset

@@ -12,10 +12,7 @@ import (
 
 // OpenAttemptStatuses are the statuses of an attempt whose request must be
 // (re-)sent: written ahead, answer lost, or refused for an operator reason.
-func OpenAttemptStatuses() []AttemptStatus { return models.OpenAttemptStatuses() }
-
-// AttemptTimes are an attempt's lease and poll times (models.AttemptTimes).
-type AttemptTimes = models.AttemptTimes
+func OpenAttemptStatuses() []models.AttemptStatus { return models.OpenAttemptStatuses() }
 
 type attemptTimesRow struct {
 	LeaseUntil   *time.Time
@@ -27,31 +24,31 @@ type attemptTimesRow struct {
 // writer), then the attempt is read again, so every writer of an award's
 // attempts runs one after another and never acts on a stale copy. Errors:
 // models.ErrNotFound.
-func (tx *Tx) LockAttempt(senderBatchID string) (Attempt, models.Award, error) {
+func (tx *Tx) LockAttempt(senderBatchID string) (models.Attempt, models.Award, error) {
 	first, err := tx.Attempt(senderBatchID)
 	if err != nil {
-		return Attempt{}, models.Award{}, err
+		return models.Attempt{}, models.Award{}, err
 	}
 	a, err := tx.Award(first.AwardID)
 	if err != nil {
-		return Attempt{}, models.Award{}, err
+		return models.Attempt{}, models.Award{}, err
 	}
 	cur, err := tx.Attempt(senderBatchID)
 	if err != nil {
-		return Attempt{}, models.Award{}, err
+		return models.Attempt{}, models.Award{}, err
 	}
 	return cur, a, nil
 }
 
 // AttemptTimes reads the attempt's lease and poll times.
-func (tx *Tx) AttemptTimes(senderBatchID string) (AttemptTimes, error) {
+func (tx *Tx) AttemptTimes(senderBatchID string) (models.AttemptTimes, error) {
 	var r attemptTimesRow
 	err := attempts(tx.db).Select("lease_until, last_polled_at").
 		Where("sender_batch_id = ?", senderBatchID).Take(&r).Error
 	if err != nil {
-		return AttemptTimes{}, translate(err, "attempt "+senderBatchID)
+		return models.AttemptTimes{}, translate(err, "attempt "+senderBatchID)
 	}
-	return AttemptTimes{LeaseUntil: utcPtr(r.LeaseUntil), LastPolledAt: utcPtr(r.LastPolledAt)}, nil
+	return models.AttemptTimes{LeaseUntil: utcPtr(r.LeaseUntil), LastPolledAt: utcPtr(r.LastPolledAt)}, nil
 }
 
 // SetAttemptLease sets the attempt's lease to until, or clears it when
@@ -81,42 +78,42 @@ func (s *Store) MarkAttemptPolled(ctx context.Context, senderBatchID string, at 
 
 // Attempt reads an attempt by sender batch id outside a transaction.
 // Errors: models.ErrNotFound.
-func (s *Store) Attempt(ctx context.Context, senderBatchID string) (Attempt, error) {
-	var a Attempt
+func (s *Store) Attempt(ctx context.Context, senderBatchID string) (models.Attempt, error) {
+	var a models.Attempt
 	if err := attempts(s.db.WithContext(ctx)).Where("sender_batch_id = ?", senderBatchID).Take(&a).Error; err != nil {
-		return Attempt{}, translate(err, "attempt "+senderBatchID)
+		return models.Attempt{}, translate(err, "attempt "+senderBatchID)
 	}
 	return a, nil
 }
 
 // AttemptByPayoutBatch returns the attempt bound to PayPal's
 // payout_batch_id. Errors: models.ErrNotFound.
-func (s *Store) AttemptByPayoutBatch(ctx context.Context, payoutBatchID string) (Attempt, error) {
-	var a Attempt
+func (s *Store) AttemptByPayoutBatch(ctx context.Context, payoutBatchID string) (models.Attempt, error) {
+	var a models.Attempt
 	err := attempts(s.db.WithContext(ctx)).Where("payout_batch_id = ? AND payout_batch_id <> ''", payoutBatchID).
 		Order("attempt DESC").Take(&a).Error
 	if err != nil {
-		return Attempt{}, translate(err, "attempt of batch "+payoutBatchID)
+		return models.Attempt{}, translate(err, "attempt of batch "+payoutBatchID)
 	}
 	return a, nil
 }
 
 // AttemptByPayoutItem returns the attempt whose item is PayPal's
 // payout_item_id. Errors: models.ErrNotFound.
-func (s *Store) AttemptByPayoutItem(ctx context.Context, payoutItemID string) (Attempt, error) {
-	var a Attempt
+func (s *Store) AttemptByPayoutItem(ctx context.Context, payoutItemID string) (models.Attempt, error) {
+	var a models.Attempt
 	err := attempts(s.db.WithContext(ctx)).Where("payout_item_id = ? AND payout_item_id <> ''", payoutItemID).
 		Order("attempt DESC").Take(&a).Error
 	if err != nil {
-		return Attempt{}, translate(err, "attempt of item "+payoutItemID)
+		return models.Attempt{}, translate(err, "attempt of item "+payoutItemID)
 	}
 	return a, nil
 }
 
 // OpenAttempts lists attempts that must be (re-)sent, oldest first, that
 // nobody holds a lease on at now.
-func (s *Store) OpenAttempts(ctx context.Context, now time.Time, limit int) ([]Attempt, error) {
-	var out []Attempt
+func (s *Store) OpenAttempts(ctx context.Context, now time.Time, limit int) ([]models.Attempt, error) {
+	var out []models.Attempt
 	q := attempts(s.db.WithContext(ctx)).Where("status IN ?", OpenAttemptStatuses()).
 		Where("lease_until IS NULL OR lease_until <= ?", now.UTC()).
 		Order("created_at, sender_batch_id")
@@ -132,21 +129,21 @@ func (s *Store) OpenAttempts(ctx context.Context, now time.Time, limit int) ([]A
 // AttemptsToPoll lists PayPal attempts accepted by PayPal whose item is not
 // final, not polled since polledBefore (never-polled first), at most limit
 // (0: all).
-func (s *Store) AttemptsToPoll(ctx context.Context, polledBefore time.Time, limit int) ([]Attempt, error) {
-	q := attempts(s.db.WithContext(ctx)).Where("status = ? AND channel = ?", AttemptAccepted, "paypal")
+func (s *Store) AttemptsToPoll(ctx context.Context, polledBefore time.Time, limit int) ([]models.Attempt, error) {
+	q := attempts(s.db.WithContext(ctx)).Where("status = ? AND channel = ?", models.AttemptAccepted, "paypal")
 	return pollQuery(q, polledBefore, limit)
 }
 
 // PaidAttemptsToWatch lists settled PayPal attempts whose item ended in
 // SUCCESS, last submitted after since, and not polled since polledBefore:
 // PayPal can still refund or reverse them.
-func (s *Store) PaidAttemptsToWatch(ctx context.Context, since, polledBefore time.Time, limit int) ([]Attempt, error) {
-	q := attempts(s.db.WithContext(ctx)).Where("status = ? AND channel = ? AND transaction_status = ?", AttemptSettled, "paypal", "SUCCESS").
+func (s *Store) PaidAttemptsToWatch(ctx context.Context, since, polledBefore time.Time, limit int) ([]models.Attempt, error) {
+	q := attempts(s.db.WithContext(ctx)).Where("status = ? AND channel = ? AND transaction_status = ?", models.AttemptSettled, "paypal", "SUCCESS").
 		Where("COALESCE(last_submitted_at, created_at) > ?", since.UTC())
 	return pollQuery(q, polledBefore, limit)
 }
 
-func pollQuery(q *gorm.DB, polledBefore time.Time, limit int) ([]Attempt, error) {
+func pollQuery(q *gorm.DB, polledBefore time.Time, limit int) ([]models.Attempt, error) {
 	if !polledBefore.IsZero() {
 		q = q.Where("last_polled_at IS NULL OR last_polled_at <= ?", polledBefore.UTC())
 	}
@@ -154,7 +151,7 @@ func pollQuery(q *gorm.DB, polledBefore time.Time, limit int) ([]Attempt, error)
 	if limit > 0 {
 		q = q.Limit(limit)
 	}
-	var out []Attempt
+	var out []models.Attempt
 	if err := q.Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list attempts to poll: %w", err)
 	}
@@ -171,8 +168,8 @@ func utcPtr(t *time.Time) *time.Time {
 
 // AttemptsForAward lists an award's attempts in order, inside the
 // transaction.
-func (tx *Tx) AttemptsForAward(awardID string) ([]Attempt, error) {
-	var out []Attempt
+func (tx *Tx) AttemptsForAward(awardID string) ([]models.Attempt, error) {
+	var out []models.Attempt
 	if err := attempts(tx.db).Where("award_id = ?", awardID).Order("attempt").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)
 	}
@@ -181,10 +178,10 @@ func (tx *Tx) AttemptsForAward(awardID string) ([]Attempt, error) {
 
 // CurrentAttempt reads the award's attempt number n inside the
 // transaction. Errors: models.ErrNotFound.
-func (tx *Tx) CurrentAttempt(awardID string, n int) (Attempt, error) {
-	var a Attempt
+func (tx *Tx) CurrentAttempt(awardID string, n int) (models.Attempt, error) {
+	var a models.Attempt
 	if err := attempts(tx.db).Where("award_id = ? AND attempt = ?", awardID, n).Take(&a).Error; err != nil {
-		return Attempt{}, translate(err, fmt.Sprintf("attempt %d of award %s", n, awardID))
+		return models.Attempt{}, translate(err, fmt.Sprintf("attempt %d of award %s", n, awardID))
 	}
 	return a, nil
 }
@@ -193,17 +190,17 @@ func (tx *Tx) CurrentAttempt(awardID string, n int) (Attempt, error) {
 // (it never changes): the award row is locked first, then the attempt is
 // read, one query fewer. Errors: models.ErrNotFound, models.ErrConflict
 // when the attempt belongs to another award.
-func (tx *Tx) LockAttemptOf(awardID, senderBatchID string) (Attempt, models.Award, error) {
+func (tx *Tx) LockAttemptOf(awardID, senderBatchID string) (models.Attempt, models.Award, error) {
 	a, err := tx.Award(awardID)
 	if err != nil {
-		return Attempt{}, models.Award{}, err
+		return models.Attempt{}, models.Award{}, err
 	}
 	cur, err := tx.Attempt(senderBatchID)
 	if err != nil {
-		return Attempt{}, models.Award{}, err
+		return models.Attempt{}, models.Award{}, err
 	}
 	if cur.AwardID != awardID {
-		return Attempt{}, models.Award{}, fmt.Errorf("attempt %s belongs to award %s, not %s: %w", senderBatchID, cur.AwardID, awardID, models.ErrConflict)
+		return models.Attempt{}, models.Award{}, fmt.Errorf("attempt %s belongs to award %s, not %s: %w", senderBatchID, cur.AwardID, awardID, models.ErrConflict)
 	}
 	return cur, a, nil
 }

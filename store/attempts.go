@@ -9,25 +9,6 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// AttemptStatus is where a send attempt stands (models.AttemptStatus; the
-// transition table lives there).
-type AttemptStatus = models.AttemptStatus
-
-// The attempt statuses (see models).
-const (
-	AttemptPending  = models.AttemptPending
-	AttemptUnknown  = models.AttemptUnknown
-	AttemptDeferred = models.AttemptDeferred
-	AttemptAccepted = models.AttemptAccepted
-	AttemptSettled  = models.AttemptSettled
-	AttemptRejected = models.AttemptRejected
-	AttemptManual   = models.AttemptManual
-)
-
-// Attempt is one write-ahead send of an award (models.Attempt), stored in
-// attemptsTable.
-type Attempt = models.Attempt
-
 // attemptsTable holds the attempts; queries name it because the domain
 // type carries no persistence tags.
 const attemptsTable = "payout_attempts"
@@ -36,7 +17,7 @@ const attemptsTable = "payout_attempts"
 func attempts(db *gorm.DB) *gorm.DB { return db.Table(attemptsTable) }
 
 // InsertAttempt writes an attempt ahead of the call.
-func (tx *Tx) InsertAttempt(a *Attempt) error {
+func (tx *Tx) InsertAttempt(a *models.Attempt) error {
 	now := tx.Now()
 	a.CreatedAt, a.UpdatedAt = now, now
 	if err := attempts(tx.db).Create(a).Error; err != nil {
@@ -48,8 +29,8 @@ func (tx *Tx) InsertAttempt(a *Attempt) error {
 // SaveAttempt updates an attempt inside the transaction that locked it
 // (LockAttemptOf). A status change must be allowed by the attempt
 // transition table (models.CheckAttemptTransition).
-func (tx *Tx) SaveAttempt(a *Attempt) error {
-	var old Attempt
+func (tx *Tx) SaveAttempt(a *models.Attempt) error {
+	var old models.Attempt
 	if err := attempts(tx.db).Select("status").Where("sender_batch_id = ?", a.SenderBatchID).Take(&old).Error; err != nil {
 		return translate(err, "attempt "+a.SenderBatchID)
 	}
@@ -64,26 +45,26 @@ func (tx *Tx) SaveAttempt(a *Attempt) error {
 }
 
 // Attempt reads an attempt by sender batch id.
-func (tx *Tx) Attempt(senderBatchID string) (Attempt, error) {
-	var a Attempt
+func (tx *Tx) Attempt(senderBatchID string) (models.Attempt, error) {
+	var a models.Attempt
 	if err := attempts(tx.db).Where("sender_batch_id = ?", senderBatchID).Take(&a).Error; err != nil {
-		return Attempt{}, translate(err, "attempt "+senderBatchID)
+		return models.Attempt{}, translate(err, "attempt "+senderBatchID)
 	}
 	return a, nil
 }
 
 // CurrentAttempt reads the award's attempt number n.
-func (s *Store) CurrentAttempt(ctx context.Context, awardID string, n int) (Attempt, error) {
-	var a Attempt
+func (s *Store) CurrentAttempt(ctx context.Context, awardID string, n int) (models.Attempt, error) {
+	var a models.Attempt
 	if err := attempts(s.db.WithContext(ctx)).Where("award_id = ? AND attempt = ?", awardID, n).Take(&a).Error; err != nil {
-		return Attempt{}, translate(err, fmt.Sprintf("attempt %d of award %s", n, awardID))
+		return models.Attempt{}, translate(err, fmt.Sprintf("attempt %d of award %s", n, awardID))
 	}
 	return a, nil
 }
 
 // AttemptsByStatus lists attempts in the given statuses, oldest first.
-func (s *Store) AttemptsByStatus(ctx context.Context, limit int, statuses ...AttemptStatus) ([]Attempt, error) {
-	var out []Attempt
+func (s *Store) AttemptsByStatus(ctx context.Context, limit int, statuses ...models.AttemptStatus) ([]models.Attempt, error) {
+	var out []models.Attempt
 	q := attempts(s.db.WithContext(ctx)).Where("status IN ?", statuses).Order("created_at, sender_batch_id")
 	if limit > 0 {
 		q = q.Limit(limit)
@@ -95,8 +76,8 @@ func (s *Store) AttemptsByStatus(ctx context.Context, limit int, statuses ...Att
 }
 
 // AttemptsForAward lists an award's attempts in order.
-func (s *Store) AttemptsForAward(ctx context.Context, awardID string) ([]Attempt, error) {
-	var out []Attempt
+func (s *Store) AttemptsForAward(ctx context.Context, awardID string) ([]models.Attempt, error) {
+	var out []models.Attempt
 	if err := attempts(s.db.WithContext(ctx)).Where("award_id = ?", awardID).Order("attempt").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list attempts: %w", err)
 	}

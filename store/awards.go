@@ -100,11 +100,8 @@ func (s *Store) Award(ctx context.Context, id string) (models.Award, error) {
 	return r.model(), nil
 }
 
-// AwardFilter selects awards (models).
-type AwardFilter = models.AwardFilter
-
 // Awards lists awards, oldest first.
-func (s *Store) Awards(ctx context.Context, f AwardFilter) ([]models.Award, error) {
+func (s *Store) Awards(ctx context.Context, f models.AwardFilter) ([]models.Award, error) {
 	q := s.db.WithContext(ctx).Order("created_at, id")
 	if len(f.States) > 0 {
 		q = q.Where("state IN ?", f.States)

@@ -11,20 +11,17 @@ import (
 // payout.Sender.Cancel, Adjust and Fulfil): where an award's value sits,
 // and changing an award without a state change, with its ledger entry.
 
-// AwardPosition is where an award's value sits (ledger.Position).
-type AwardPosition = ledger.Position
-
 // AwardPosition sums the award's own ledger entries.
-func (tx *Tx) AwardPosition(a *models.Award) (AwardPosition, error) {
+func (tx *Tx) AwardPosition(a *models.Award) (ledger.Position, error) {
 	var rows []ledgerRow
 	if err := tx.db.Where("award_id = ?", a.ID).Order("seq").Find(&rows).Error; err != nil {
-		return AwardPosition{}, fmt.Errorf("ledger of %s: %w", a.ID, err)
+		return ledger.Position{}, fmt.Errorf("ledger of %s: %w", a.ID, err)
 	}
 	es := make([]ledger.Entry, 0, len(rows))
 	for _, r := range rows {
 		e, err := r.entry()
 		if err != nil {
-			return AwardPosition{}, fmt.Errorf("ledger entry %d: %w", r.Seq, err)
+			return ledger.Position{}, fmt.Errorf("ledger entry %d: %w", r.Seq, err)
 		}
 		es = append(es, e)
 	}

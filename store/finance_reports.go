@@ -132,7 +132,7 @@ var settledStates = map[models.AwardState]bool{
 // flight for a settled award or none for one PayPal holds, amounts or
 // fees that differ.
 func (s *Store) CheckLedgerAgainstAttempts(ctx context.Context) ([]Mismatch, int, error) {
-	awards, err := s.Awards(ctx, AwardFilter{Kind: models.AwardMoney})
+	awards, err := s.Awards(ctx, models.AwardFilter{Kind: models.AwardMoney})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -140,7 +140,7 @@ func (s *Store) CheckLedgerAgainstAttempts(ctx context.Context) ([]Mismatch, int
 	for i := range awards {
 		byID[awards[i].ID] = &awards[i]
 	}
-	pos := map[string]*AwardPosition{}
+	pos := map[string]*ledger.Position{}
 	paidEntries := map[string]int{}
 	err = s.EachEntryEffective(ctx, time.Time{}, time.Time{}, func(e ledger.Entry) error {
 		a := byID[e.AwardID]
@@ -149,7 +149,7 @@ func (s *Store) CheckLedgerAgainstAttempts(ctx context.Context) ([]Mismatch, int
 		}
 		p := pos[a.ID]
 		if p == nil {
-			p = &AwardPosition{Asset: a.Asset()}
+			p = &ledger.Position{Asset: a.Asset()}
 			pos[a.ID] = p
 		}
 		p.Add(e.Postings, a.ResearcherID)
@@ -161,11 +161,11 @@ func (s *Store) CheckLedgerAgainstAttempts(ctx context.Context) ([]Mismatch, int
 	if err != nil {
 		return nil, 0, err
 	}
-	var atts []Attempt
+	var atts []models.Attempt
 	if err := attempts(s.db.WithContext(ctx)).Where("channel = ?", "paypal").Order("award_id, attempt").Find(&atts).Error; err != nil {
 		return nil, 0, fmt.Errorf("attempts: %w", err)
 	}
-	attsBy := map[string][]Attempt{}
+	attsBy := map[string][]models.Attempt{}
 	for _, at := range atts {
 		attsBy[at.AwardID] = append(attsBy[at.AwardID], at)
 		if byID[at.AwardID] == nil {
@@ -181,9 +181,9 @@ func (s *Store) CheckLedgerAgainstAttempts(ctx context.Context) ([]Mismatch, int
 		a := &awards[i]
 		p := pos[a.ID]
 		if p == nil {
-			p = &AwardPosition{Asset: a.Asset()}
+			p = &ledger.Position{Asset: a.Asset()}
 		}
-		var success []Attempt
+		var success []models.Attempt
 		for _, at := range attsBy[a.ID] {
 			if at.TransactionStatus == "SUCCESS" {
 				success = append(success, at)

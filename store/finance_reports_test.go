@@ -15,7 +15,7 @@ import (
 func TestReconcileNamesMismatches(t *testing.T) {
 	financeEngines(t, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), func(t *testing.T, s *store.Store, c *clock) {
 		ctx := context.Background()
-		if _, err := s.ImportReports(ctx, "a", []store.ImportRecord{{Report: report("R-1"), ContentHash: "h"}, {Report: report("R-2"), ContentHash: "h2"}}, "triage"); err != nil {
+		if _, err := s.ImportReports(ctx, "a", []models.ImportRecord{{Report: report("R-1"), ContentHash: "h"}, {Report: report("R-2"), ContentHash: "h2"}}, "triage"); err != nil {
 			t.Fatal(err)
 		}
 		// Two awards sent; one paid properly, one paid in the ledger without
@@ -32,10 +32,10 @@ func TestReconcileNamesMismatches(t *testing.T) {
 						return err
 					}
 				}
-				att := store.Attempt{SenderBatchID: "bp-" + id, AwardID: id, Attempt: 1, Channel: "paypal", SenderItemID: id,
-					AmountMinor: 120000, Currency: "USD", Status: store.AttemptAccepted}
+				att := models.Attempt{SenderBatchID: "bp-" + id, AwardID: id, Attempt: 1, Channel: "paypal", SenderItemID: id,
+					AmountMinor: 120000, Currency: "USD", Status: models.AttemptAccepted}
 				if i == 0 {
-					att.Status, att.TransactionStatus, att.FeeMinor = store.AttemptSettled, "SUCCESS", 25
+					att.Status, att.TransactionStatus, att.FeeMinor = models.AttemptSettled, "SUCCESS", 25
 				}
 				if err := tx.InsertAttempt(&att); err != nil {
 					return err

@@ -13,19 +13,6 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// Tax form types and statuses (see models).
-const (
-	FormW9       = models.FormW9
-	FormW8BEN    = models.FormW8BEN
-	FormW8BENE   = models.FormW8BENE
-	FormReceived = models.FormReceived
-	FormMissing  = models.FormMissing
-	FormInvalid  = models.FormInvalid
-)
-
-// TaxForm is the tax form status of a payee (models.TaxForm).
-type TaxForm = models.TaxForm
-
 // ParseTaxForm checks a form type and status (models.ParseTaxForm).
 func ParseTaxForm(form, status string) (string, string, error) {
 	return models.ParseTaxForm(form, status)
@@ -38,13 +25,13 @@ func taxForms(db *gorm.DB) *gorm.DB { return db.Table("tax_forms") }
 // tax_form, no postings) with who changed it. Errors: models.ErrInvalid
 // for a bad form or status or an empty actor, models.ErrNotFound for an
 // unknown researcher.
-func (s *Store) SetTaxForm(ctx context.Context, f TaxForm) (TaxForm, error) {
+func (s *Store) SetTaxForm(ctx context.Context, f models.TaxForm) (models.TaxForm, error) {
 	form, status, err := ParseTaxForm(f.Form, f.Status)
 	if err != nil {
-		return TaxForm{}, err
+		return models.TaxForm{}, err
 	}
 	if strings.TrimSpace(f.UpdatedBy) == "" {
-		return TaxForm{}, fmt.Errorf("tax form: who records it (--by) is required: %w", models.ErrInvalid)
+		return models.TaxForm{}, fmt.Errorf("tax form: who records it (--by) is required: %w", models.ErrInvalid)
 	}
 	f.Form, f.Status = form, status
 	err = s.InTx(ctx, func(tx *Tx) error {
@@ -69,33 +56,35 @@ func (s *Store) SetTaxForm(ctx context.Context, f TaxForm) (TaxForm, error) {
 
 // TaxForm reads a payee's tax form; models.ErrNotFound when none is on
 // record.
-func (tx *Tx) TaxForm(researcherID string) (TaxForm, error) { return taxForm(tx.db, researcherID) }
+func (tx *Tx) TaxForm(researcherID string) (models.TaxForm, error) {
+	return taxForm(tx.db, researcherID)
+}
 
 // TaxForm reads a payee's tax form outside a transaction.
-func (s *Store) TaxForm(ctx context.Context, researcherID string) (TaxForm, error) {
+func (s *Store) TaxForm(ctx context.Context, researcherID string) (models.TaxForm, error) {
 	return taxForm(s.db.WithContext(ctx), researcherID)
 }
 
-func taxForm(db *gorm.DB, id string) (TaxForm, error) {
-	var f TaxForm
+func taxForm(db *gorm.DB, id string) (models.TaxForm, error) {
+	var f models.TaxForm
 	err := taxForms(db).Where("researcher_id = ?", id).Take(&f).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return TaxForm{ResearcherID: id, Status: FormMissing}, fmt.Errorf("tax form of %s: %w", id, models.ErrNotFound)
+		return models.TaxForm{ResearcherID: id, Status: models.FormMissing}, fmt.Errorf("tax form of %s: %w", id, models.ErrNotFound)
 	}
 	if err != nil {
-		return TaxForm{}, fmt.Errorf("tax form of %s: %w", id, err)
+		return models.TaxForm{}, fmt.Errorf("tax form of %s: %w", id, err)
 	}
 	f.UpdatedAt = f.UpdatedAt.UTC()
 	return f, nil
 }
 
 // TaxForms lists every tax form on record.
-func (s *Store) TaxForms(ctx context.Context) (map[string]TaxForm, error) {
-	var fs []TaxForm
+func (s *Store) TaxForms(ctx context.Context) (map[string]models.TaxForm, error) {
+	var fs []models.TaxForm
 	if err := taxForms(s.db.WithContext(ctx)).Order("researcher_id").Find(&fs).Error; err != nil {
 		return nil, fmt.Errorf("tax forms: %w", err)
 	}
-	out := make(map[string]TaxForm, len(fs))
+	out := make(map[string]models.TaxForm, len(fs))
 	for _, f := range fs {
 		f.UpdatedAt = f.UpdatedAt.UTC()
 		out[f.ResearcherID] = f

@@ -119,7 +119,7 @@ func (tx *Tx) Append(d ledger.Draft) (e ledger.Entry, replayed bool, err error) 
 // for two round trips instead of three is what keeps concurrent writers
 // fast.
 func (tx *Tx) appendPostgres(d ledger.Draft) (ledger.Entry, bool, error) {
-	var h LedgerHead
+	var h ledger.Head
 	var sealed string
 	err := tx.db.Raw(`SELECT seq, hash, sealed_through FROM ledger_heads WHERE id = 1 FOR UPDATE`).
 		Row().Scan(&h.Seq, &h.Hash, &sealed)

@@ -8,9 +8,6 @@ import (
 	"github.com/plex/bountypay/ledger"
 )
 
-// LedgerHead is the head anchor (ledger.Head).
-type LedgerHead = ledger.Head
-
 func parseSealedThrough(s string) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -24,27 +21,27 @@ func parseSealedThrough(s string) (time.Time, error) {
 
 // ledgerHead reads the head and, in the same query, the input hash of the
 // entry with key ("" when the key is unused).
-func (tx *Tx) ledgerHead(key string) (LedgerHead, string, error) {
-	var h LedgerHead
+func (tx *Tx) ledgerHead(key string) (ledger.Head, string, error) {
+	var h ledger.Head
 	var sealed, existing string
 	err := tx.db.Raw(`SELECT h.seq, h.hash, h.sealed_through,
   COALESCE((SELECT e.input_hash FROM ledger_entries e WHERE e.idempotency_key = ?), '')
 FROM ledger_heads h WHERE h.id = 1`, key).Row().Scan(&h.Seq, &h.Hash, &sealed, &existing)
 	if err != nil {
-		return LedgerHead{}, "", fmt.Errorf("ledger head: %w", err)
+		return ledger.Head{}, "", fmt.Errorf("ledger head: %w", err)
 	}
 	h.SealedThrough, err = parseSealedThrough(sealed)
 	return h, existing, err
 }
 
 // LedgerHead reads the head anchor.
-func (s *Store) LedgerHead(ctx context.Context) (LedgerHead, error) {
-	var h LedgerHead
+func (s *Store) LedgerHead(ctx context.Context) (ledger.Head, error) {
+	var h ledger.Head
 	var sealed string
 	err := s.db.WithContext(ctx).Raw(`SELECT seq, hash, sealed_through FROM ledger_heads WHERE id = 1`).
 		Row().Scan(&h.Seq, &h.Hash, &sealed)
 	if err != nil {
-		return LedgerHead{}, fmt.Errorf("ledger head: %w", err)
+		return ledger.Head{}, fmt.Errorf("ledger head: %w", err)
 	}
 	h.SealedThrough, err = parseSealedThrough(sealed)
 	return h, err

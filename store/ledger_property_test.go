@@ -65,7 +65,7 @@ func TestPropertyRandomAwardEvents(t *testing.T) {
 func propertyRun(t *testing.T, s *store.Store, c *clock, rng *rand.Rand, steps int) {
 	ctx := context.Background()
 	corr := payout.NewSender(payout.Config{NowFunc: c.Now}, storeadapt.Payout(s), nil) // finance's corrections
-	if _, err := s.ImportReports(ctx, "a", []store.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
+	if _, err := s.ImportReports(ctx, "a", []models.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -80,7 +80,7 @@ func propertyRun(t *testing.T, s *store.Store, c *clock, rng *rand.Rand, steps i
 		if _, err := s.Researcher(ctx, a.ResearcherID); errors.Is(err, models.ErrNotFound) {
 			rep := report(fmt.Sprintf("R-X%d", i))
 			rep.Researcher.ID = a.ResearcherID
-			if _, err := s.ImportReports(ctx, "b", []store.ImportRecord{{Report: rep, ContentHash: "h" + rep.ID}}, "triage"); err != nil {
+			if _, err := s.ImportReports(ctx, "b", []models.ImportRecord{{Report: rep, ContentHash: "h" + rep.ID}}, "triage"); err != nil {
 				t.Fatal(err)
 			}
 		}

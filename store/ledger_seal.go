@@ -12,7 +12,7 @@ import (
 // checkSealed refuses a draft effective inside a sealed period: after a
 // month is sealed, corrections go into the open period. A seal itself must
 // close a later period than the last one.
-func checkSealed(d ledger.Draft, h LedgerHead) error {
+func checkSealed(d ledger.Draft, h ledger.Head) error {
 	if h.SealedThrough.IsZero() {
 		return nil
 	}

@@ -41,7 +41,7 @@ func financeEngines(t *testing.T, start time.Time, fn func(t *testing.T, s *stor
 func seedLedger(t *testing.T, s *store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := s.ImportReports(ctx, "a", []store.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
+	if _, err := s.ImportReports(ctx, "a", []models.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
 		t.Fatal(err)
 	}
 	for i, kind := range []models.AwardKind{models.AwardMoney, models.AwardPlexPass} {

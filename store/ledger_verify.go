@@ -145,7 +145,7 @@ func (s *Store) VerifyLedgerWith(ctx context.Context, o VerifyOptions) (*ledger.
 	for seq, h := range o.Anchors {
 		v.Expect(seq, h)
 	}
-	var head LedgerHead
+	var head ledger.Head
 	var sealed string
 	var verr error
 	if s.dialect == Postgres {

@@ -15,7 +15,7 @@ import (
 // verifyPostgres is VerifyLedgerWith's PostgreSQL path: pgx directly,
 // text results read without copies (RawValues), one allocation per row,
 // all in one REPEATABLE READ READ ONLY snapshot with the head anchor.
-func (s *Store) verifyPostgres(ctx context.Context, v *ledger.Verifier, workers int) (head LedgerHead, sealed string, verr, err error) {
+func (s *Store) verifyPostgres(ctx context.Context, v *ledger.Verifier, workers int) (head ledger.Head, sealed string, verr, err error) {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return head, "", nil, err

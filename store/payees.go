@@ -397,21 +397,17 @@ func payeeVersions(db *gorm.DB, researcherID string) ([]models.PayeeVersion, err
 	return out, nil
 }
 
-// PayeeState is a researcher's active version and pending change
-// (models.PayeeState).
-type PayeeState = models.PayeeState
-
 // Payee reads a researcher's active version and pending change.
-func (tx *Tx) Payee(researcherID string) (PayeeState, error) {
+func (tx *Tx) Payee(researcherID string) (models.PayeeState, error) {
 	var cur researcherRow
 	if err := tx.db.Where("id = ?", researcherID).Take(&cur).Error; err != nil {
-		return PayeeState{}, translate(err, "researcher "+researcherID)
+		return models.PayeeState{}, translate(err, "researcher "+researcherID)
 	}
 	versions, err := tx.PayeeVersions(researcherID)
 	if err != nil {
-		return PayeeState{}, err
+		return models.PayeeState{}, err
 	}
-	var st PayeeState
+	var st models.PayeeState
 	for i := range versions {
 		v := versions[i]
 		if v.Version == cur.PayeeVersion {

@@ -33,33 +33,24 @@ type reportRow struct {
 
 func (reportRow) TableName() string { return "reports" }
 
-// StoredReport is a report with what bountypay did with it (models).
-type StoredReport = models.StoredReport
-
-func (r reportRow) stored() (StoredReport, error) {
+func (r reportRow) stored() (models.StoredReport, error) {
 	var rep models.Report
 	if err := json.Unmarshal([]byte(r.Payload), &rep); err != nil {
-		return StoredReport{}, fmt.Errorf("report %s payload: %w", r.ID, err)
+		return models.StoredReport{}, fmt.Errorf("report %s payload: %w", r.ID, err)
 	}
-	return StoredReport{Report: rep, ContentHash: r.ContentHash, ImportedAt: r.ImportedAt.UTC(),
+	return models.StoredReport{Report: rep, ContentHash: r.ContentHash, ImportedAt: r.ImportedAt.UTC(),
 		ImportedBy: r.ImportedBy, SourceFile: r.SourceFile, Decision: r.Decision,
 		DecisionReason: r.DecisionReason, PolicyVersion: r.PolicyVersion, PayeeVersion: r.PayeeVersion}, nil
 }
-
-// ImportRecord is one parsed record of an import file (models).
-type ImportRecord = models.ImportRecord
-
-// ImportResult counts what an import did (models).
-type ImportResult = models.ImportResult
 
 // ImportReports stores a whole file of reports in one transaction. An
 // identical re-import of a report is a no-op; the same id with other
 // content is a conflict, reported as a *models.FieldError per record, and
 // nothing is stored.
-func (s *Store) ImportReports(ctx context.Context, file string, recs []ImportRecord, importer string) (ImportResult, error) {
-	var res ImportResult
+func (s *Store) ImportReports(ctx context.Context, file string, recs []models.ImportRecord, importer string) (models.ImportResult, error) {
+	var res models.ImportResult
 	err := s.InTx(ctx, func(tx *Tx) error {
-		res = ImportResult{}
+		res = models.ImportResult{}
 		var conflicts []error
 		now := tx.Now()
 		for _, rec := range recs {
@@ -120,7 +111,7 @@ func (s *Store) ImportReports(ctx context.Context, file string, recs []ImportRec
 }
 
 // UndecidedReports lists reports the policy has not decided yet.
-func (s *Store) UndecidedReports(ctx context.Context, limit int) ([]StoredReport, error) {
+func (s *Store) UndecidedReports(ctx context.Context, limit int) ([]models.StoredReport, error) {
 	var rows []reportRow
 	q := s.db.WithContext(ctx).Where("decision = ''").Order("imported_at, id")
 	if limit > 0 {
@@ -133,7 +124,7 @@ func (s *Store) UndecidedReports(ctx context.Context, limit int) ([]StoredReport
 }
 
 // Reports lists every report, in import order.
-func (s *Store) Reports(ctx context.Context) ([]StoredReport, error) {
+func (s *Store) Reports(ctx context.Context) ([]models.StoredReport, error) {
 	var rows []reportRow
 	if err := s.db.WithContext(ctx).Order("imported_at, id").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list reports: %w", err)
@@ -141,8 +132,8 @@ func (s *Store) Reports(ctx context.Context) ([]StoredReport, error) {
 	return storedAll(rows)
 }
 
-func storedAll(rows []reportRow) ([]StoredReport, error) {
-	out := make([]StoredReport, 0, len(rows))
+func storedAll(rows []reportRow) ([]models.StoredReport, error) {
+	out := make([]models.StoredReport, 0, len(rows))
 	for _, r := range rows {
 		sr, err := r.stored()
 		if err != nil {

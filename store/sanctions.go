@@ -12,15 +12,6 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// ListVersion, ListFile, Screening and Disposition are domain types
-// (models); store keeps their tables.
-type (
-	ListVersion = models.ListVersion
-	ListFile    = models.ListFile
-	Screening   = models.Screening
-	Disposition = models.Disposition
-)
-
 func lists(db *gorm.DB) *gorm.DB        { return db.Table("sanctions_lists") }
 func listFiles(db *gorm.DB) *gorm.DB    { return db.Table("sanctions_list_files") }
 func screenings(db *gorm.DB) *gorm.DB   { return db.Table("screenings") }
@@ -29,9 +20,9 @@ func dispositions(db *gorm.DB) *gorm.DB { return db.Table("review_decisions") }
 // SaveList stores a list version with its files and makes it current. A
 // version with the same sha256 already stored becomes current again
 // without a second copy. The ledger records the change.
-func (s *Store) SaveList(ctx context.Context, v ListVersion, files []ListFile, actor string) (ListVersion, error) {
+func (s *Store) SaveList(ctx context.Context, v models.ListVersion, files []models.ListFile, actor string) (models.ListVersion, error) {
 	err := s.InTx(ctx, func(tx *Tx) error {
-		var existing ListVersion
+		var existing models.ListVersion
 		err := lists(tx.db).Where("sha256 = ?", v.SHA256).Take(&existing).Error
 		switch {
 		case err == nil:
@@ -72,10 +63,10 @@ func (s *Store) SaveList(ctx context.Context, v ListVersion, files []ListFile, a
 }
 
 // CurrentList returns the list version in use, or models.ErrNotFound.
-func (s *Store) CurrentList(ctx context.Context) (ListVersion, error) {
-	var v ListVersion
+func (s *Store) CurrentList(ctx context.Context) (models.ListVersion, error) {
+	var v models.ListVersion
 	if err := lists(s.db.WithContext(ctx)).Where("is_current = ?", true).Take(&v).Error; err != nil {
-		return ListVersion{}, translate(err, "current sanctions list")
+		return models.ListVersion{}, translate(err, "current sanctions list")
 	}
 	v.LoadedAt = v.LoadedAt.UTC()
 	return v, nil
@@ -83,18 +74,18 @@ func (s *Store) CurrentList(ctx context.Context) (ListVersion, error) {
 
 // CurrentList returns the list version in use inside the transaction, or
 // models.ErrNotFound.
-func (tx *Tx) CurrentList() (ListVersion, error) {
-	var v ListVersion
+func (tx *Tx) CurrentList() (models.ListVersion, error) {
+	var v models.ListVersion
 	if err := lists(tx.db).Where("is_current = ?", true).Take(&v).Error; err != nil {
-		return ListVersion{}, translate(err, "current sanctions list")
+		return models.ListVersion{}, translate(err, "current sanctions list")
 	}
 	v.LoadedAt = v.LoadedAt.UTC()
 	return v, nil
 }
 
 // ListVersions returns every stored list version, newest first.
-func (s *Store) ListVersions(ctx context.Context) ([]ListVersion, error) {
-	var out []ListVersion
+func (s *Store) ListVersions(ctx context.Context) ([]models.ListVersion, error) {
+	var out []models.ListVersion
 	if err := lists(s.db.WithContext(ctx)).Order("id DESC").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list versions: %w", err)
 	}
@@ -102,8 +93,8 @@ func (s *Store) ListVersions(ctx context.Context) ([]ListVersion, error) {
 }
 
 // ListFiles returns the files of a list version.
-func (s *Store) ListFiles(ctx context.Context, listID int64) ([]ListFile, error) {
-	var out []ListFile
+func (s *Store) ListFiles(ctx context.Context, listID int64) ([]models.ListFile, error) {
+	var out []models.ListFile
 	if err := listFiles(s.db.WithContext(ctx)).Where("list_id = ?", listID).Order("name").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
 	}
@@ -111,22 +102,22 @@ func (s *Store) ListFiles(ctx context.Context, listID int64) ([]ListFile, error)
 }
 
 // InsertScreening stores a screening inside the transaction.
-func (tx *Tx) InsertScreening(sc *Screening) error {
+func (tx *Tx) InsertScreening(sc *models.Screening) error {
 	sc.ScreenedAt = tx.Now()
 	return translate(screenings(tx.db).Create(sc).Error, "insert screening")
 }
 
 // LatestScreening returns an award's most recent screening.
-func (s *Store) LatestScreening(ctx context.Context, awardID string) (Screening, error) {
-	var sc Screening
+func (s *Store) LatestScreening(ctx context.Context, awardID string) (models.Screening, error) {
+	var sc models.Screening
 	if err := screenings(s.db.WithContext(ctx)).Where("award_id = ?", awardID).Order("id DESC").Take(&sc).Error; err != nil {
-		return Screening{}, translate(err, "screening of "+awardID)
+		return models.Screening{}, translate(err, "screening of "+awardID)
 	}
 	return sc, nil
 }
 
 // SaveDisposition records a decision inside the transaction.
-func (tx *Tx) SaveDisposition(d *Disposition) error {
+func (tx *Tx) SaveDisposition(d *models.Disposition) error {
 	d.DecidedAt = tx.Now()
 	return translate(dispositions(tx.db).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "researcher_id"}, {Name: "identity_hash"}, {Name: "source"}, {Name: "ent_num"}, {Name: "content_hash"}},
@@ -135,8 +126,8 @@ func (tx *Tx) SaveDisposition(d *Disposition) error {
 }
 
 // Dispositions returns every decision about a researcher.
-func (tx *Tx) Dispositions(researcherID string) ([]Disposition, error) {
-	var out []Disposition
+func (tx *Tx) Dispositions(researcherID string) ([]models.Disposition, error) {
+	var out []models.Disposition
 	if err := dispositions(tx.db).Where("researcher_id = ?", researcherID).Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("dispositions: %w", err)
 	}
@@ -145,20 +136,20 @@ func (tx *Tx) Dispositions(researcherID string) ([]Disposition, error) {
 
 // LatestScreening returns an award's most recent screening inside the
 // transaction.
-func (tx *Tx) LatestScreening(awardID string) (Screening, error) {
-	var sc Screening
+func (tx *Tx) LatestScreening(awardID string) (models.Screening, error) {
+	var sc models.Screening
 	if err := screenings(tx.db).Where("award_id = ?", awardID).Order("id DESC").Take(&sc).Error; err != nil {
-		return Screening{}, translate(err, "screening of "+awardID)
+		return models.Screening{}, translate(err, "screening of "+awardID)
 	}
 	return sc, nil
 }
 
 // LatestBindingScreening returns an award's most recent screening that
 // can clear it for sending (not an advisory one), inside the transaction.
-func (tx *Tx) LatestBindingScreening(awardID string) (Screening, error) {
-	var sc Screening
+func (tx *Tx) LatestBindingScreening(awardID string) (models.Screening, error) {
+	var sc models.Screening
 	if err := screenings(tx.db).Where("award_id = ? AND advisory = ?", awardID, false).Order("id DESC").Take(&sc).Error; err != nil {
-		return Screening{}, translate(err, "screening of "+awardID)
+		return models.Screening{}, translate(err, "screening of "+awardID)
 	}
 	return sc, nil
 }
@@ -166,12 +157,12 @@ func (tx *Tx) LatestBindingScreening(awardID string) (Screening, error) {
 // LatestBindingScreenings returns, for each award in ids that was ever
 // screened, its most recent screening that is not advisory (without the
 // result body).
-func (s *Store) LatestBindingScreenings(ctx context.Context, ids []string) (map[string]Screening, error) {
-	out := make(map[string]Screening, len(ids))
+func (s *Store) LatestBindingScreenings(ctx context.Context, ids []string) (map[string]models.Screening, error) {
+	out := make(map[string]models.Screening, len(ids))
 	const chunk = 500
 	for len(ids) > 0 {
 		n := min(chunk, len(ids))
-		var rows []Screening
+		var rows []models.Screening
 		err := s.db.WithContext(ctx).Raw(`SELECT id, award_id, researcher_id, list_sha256, decision, score, payee_version, rules_version, advisory, screened_at
   FROM screenings WHERE id IN (SELECT MAX(id) FROM screenings WHERE award_id IN ? AND advisory = ? GROUP BY award_id)`, ids[:n], false).Scan(&rows).Error
 		if err != nil {

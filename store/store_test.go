@@ -32,7 +32,7 @@ func report(id string) models.Report {
 func TestImportIdempotentAndConflict(t *testing.T) {
 	engines(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		recs := []store.ImportRecord{{Report: report("R-1"), ContentHash: "h1", Line: 1}, {Report: report("R-2"), ContentHash: "h2", Line: 2}}
+		recs := []models.ImportRecord{{Report: report("R-1"), ContentHash: "h1", Line: 1}, {Report: report("R-2"), ContentHash: "h2", Line: 2}}
 		res, err := s.ImportReports(ctx, "a.jsonl", recs, "triage")
 		if err != nil || res.New != 2 {
 			t.Fatalf("first import: %+v %v", res, err)
@@ -41,7 +41,7 @@ func TestImportIdempotentAndConflict(t *testing.T) {
 		if err != nil || res.New != 0 || res.Unchanged != 2 {
 			t.Fatalf("re-import: %+v %v", res, err)
 		}
-		bad := []store.ImportRecord{{Report: report("R-3"), ContentHash: "h3", Line: 1}, {Report: report("R-1"), ContentHash: "other", Line: 2}}
+		bad := []models.ImportRecord{{Report: report("R-3"), ContentHash: "h3", Line: 1}, {Report: report("R-1"), ContentHash: "other", Line: 2}}
 		_, err = s.ImportReports(ctx, "b.jsonl", bad, "triage")
 		var fe *models.FieldError
 		if !errors.Is(err, models.ErrConflict) || !errors.As(err, &fe) || fe.Line != 2 || fe.Record != "R-1" {
@@ -60,7 +60,7 @@ func TestImportIdempotentAndConflict(t *testing.T) {
 func TestTransitionAndLedger(t *testing.T) {
 	engines(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		if _, err := s.ImportReports(ctx, "a", []store.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
+		if _, err := s.ImportReports(ctx, "a", []models.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
 			t.Fatal(err)
 		}
 		a := models.Award{ID: "R-1/money", ReportID: "R-1", ResearcherID: "r1", Kind: models.AwardMoney,
@@ -131,7 +131,7 @@ func TestPassCodesAssignedOnce(t *testing.T) {
 		if err != nil || res.New != 3 || res.Duplicate != 1 {
 			t.Fatalf("%+v %v", res, err)
 		}
-		if _, err := s.ImportReports(ctx, "a", []store.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
+		if _, err := s.ImportReports(ctx, "a", []models.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
 			t.Fatal(err)
 		}
 		for _, id := range []string{"a1", "a2", "a3", "a4"} {
@@ -239,7 +239,7 @@ func TestAwardsKeysetPages(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, e dbtest.Engine) {
 		s := dbtest.Open(t, e, dbtest.Options{NowFunc: func() time.Time { return at }})
 		ctx := context.Background()
-		if _, err := s.ImportReports(ctx, "a", []store.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
+		if _, err := s.ImportReports(ctx, "a", []models.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
 			t.Fatal(err)
 		}
 		var want []string

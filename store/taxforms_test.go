@@ -12,11 +12,11 @@ import (
 func TestTaxFormUpdates(t *testing.T) {
 	engines(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		if _, err := s.ImportReports(ctx, "a", []store.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
+		if _, err := s.ImportReports(ctx, "a", []models.ImportRecord{{Report: report("R-1"), ContentHash: "h"}}, "triage"); err != nil {
 			t.Fatal(err)
 		}
 		for _, st := range []string{models.FormMissing, models.FormReceived} {
-			if _, err := s.SetTaxForm(ctx, store.TaxForm{ResearcherID: "r1", Form: "W-8BEN", Status: st, UpdatedBy: "ann"}); err != nil {
+			if _, err := s.SetTaxForm(ctx, models.TaxForm{ResearcherID: "r1", Form: "W-8BEN", Status: st, UpdatedBy: "ann"}); err != nil {
 				t.Fatal(err)
 			}
 		}

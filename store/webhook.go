@@ -9,15 +9,12 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// WebhookEvent is a received PayPal webhook event (models.WebhookEvent).
-type WebhookEvent = models.WebhookEvent
-
 func webhookEvents(db *gorm.DB) *gorm.DB { return db.Table("webhook_events") }
 
 // RecordWebhookEvent stores a received event, or counts one more delivery
 // of a known one. It returns the stored event and whether it is new.
-func (s *Store) RecordWebhookEvent(ctx context.Context, e WebhookEvent) (WebhookEvent, bool, error) {
-	var out WebhookEvent
+func (s *Store) RecordWebhookEvent(ctx context.Context, e models.WebhookEvent) (models.WebhookEvent, bool, error) {
+	var out models.WebhookEvent
 	var isNew bool
 	err := s.db.WithContext(ctx).Transaction(func(db *gorm.DB) error {
 		e.ReceivedAt = s.now()
@@ -37,7 +34,7 @@ func (s *Store) RecordWebhookEvent(ctx context.Context, e WebhookEvent) (Webhook
 		return webhookEvents(db).Where("event_id = ?", e.EventID).Take(&out).Error
 	})
 	if err != nil {
-		return WebhookEvent{}, false, translate(err, "record webhook event "+e.EventID)
+		return models.WebhookEvent{}, false, translate(err, "record webhook event "+e.EventID)
 	}
 	return out, isNew, nil
 }
@@ -51,8 +48,8 @@ func (s *Store) FinishWebhookEvent(ctx context.Context, eventID, outcome string)
 }
 
 // WebhookEventByID reads a stored event. Errors: models.ErrNotFound.
-func (s *Store) WebhookEventByID(ctx context.Context, eventID string) (WebhookEvent, error) {
-	var out WebhookEvent
+func (s *Store) WebhookEventByID(ctx context.Context, eventID string) (models.WebhookEvent, error) {
+	var out models.WebhookEvent
 	err := webhookEvents(s.db.WithContext(ctx)).Where("event_id = ?", eventID).Take(&out).Error
 	return out, translate(err, "webhook event "+eventID)
 }

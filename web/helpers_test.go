@@ -132,11 +132,11 @@ func loadDemoList(t testing.TB, st *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var sf []store.ListFile
+	var sf []models.ListFile
 	for _, fi := range list.Files {
-		sf = append(sf, store.ListFile{Name: fi.Name, SHA256: fi.SHA256, Size: int64(fi.Bytes), Content: files[fi.Name]})
+		sf = append(sf, models.ListFile{Name: fi.Name, SHA256: fi.SHA256, Size: int64(fi.Bytes), Content: files[fi.Name]})
 	}
-	v := store.ListVersion{SHA256: list.SHA256, Source: "demo sample list", Entries: list.Counts.Entries,
+	v := models.ListVersion{SHA256: list.SHA256, Source: "demo sample list", Entries: list.Counts.Entries,
 		Aliases: list.Counts.Aliases, Addresses: list.Counts.Addresses, Counts: "{}"}
 	if _, err := st.SaveList(context.Background(), v, sf, "test"); err != nil {
 		t.Fatal(err)
@@ -162,9 +162,9 @@ func seed(t testing.TB, st *store.Store, withList bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	irs := make([]store.ImportRecord, len(recs))
+	irs := make([]models.ImportRecord, len(recs))
 	for i, r := range recs {
-		irs[i] = store.ImportRecord{Report: r.Report, ContentHash: intake.ContentHash(r.Report), Line: r.Line}
+		irs[i] = models.ImportRecord{Report: r.Report, ContentHash: intake.ContentHash(r.Report), Line: r.Line}
 	}
 	if _, err := st.ImportReports(ctx, "reports.jsonl", irs, importer); err != nil {
 		t.Fatal(err)

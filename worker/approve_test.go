@@ -99,13 +99,13 @@ func TestMakerCheckerSplitting(t *testing.T) {
 		st := newDB(t, engine).open(t)
 		// Two reports for one researcher, 1,500.00 each: together above
 		// the threshold, so neither goes out without approvals.
-		recs := []store.ImportRecord{}
+		recs := []models.ImportRecord{}
 		for i, id := range []string{"SPLIT-1", "SPLIT-2"} {
 			rep := models.Report{ID: id, Title: "t", Category: models.CategoryXSS, Severity: models.SeverityHigh,
 				Status: models.ReportApproved, Reproduced: true, ApprovedBy: "triage", ApprovedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
 				Researcher: models.Researcher{ID: "res-split", Name: "Split Person", Email: "split@example.com", Country: "GB", PayPalReceiver: "split@example.com"},
 				Reward:     &models.Reward{Money: &models.Money{Minor: 150000, Currency: "USD"}}}
-			recs = append(recs, store.ImportRecord{Report: rep, ContentHash: "h" + id, Line: i + 1})
+			recs = append(recs, models.ImportRecord{Report: rep, ContentHash: "h" + id, Line: i + 1})
 		}
 		if _, err := st.ImportReports(context.Background(), "split.jsonl", recs, "triage"); err != nil {
 			t.Fatal(err)
@@ -171,7 +171,7 @@ func TestHoldWithoutTaxForm(t *testing.T) {
 		if p := award(t, st, models.AwardID("T-1", models.AwardPlexPass)); p.State == models.StateAwaitingApproval {
 			t.Fatalf("a pass is not held for a tax form: %s", p.State)
 		}
-		if _, err := st.SetTaxForm(ctx, store.TaxForm{ResearcherID: a.ResearcherID, Form: "W-8BEN", Status: "received", UpdatedBy: "finance"}); err != nil {
+		if _, err := st.SetTaxForm(ctx, models.TaxForm{ResearcherID: a.ResearcherID, Form: "W-8BEN", Status: "received", UpdatedBy: "finance"}); err != nil {
 			t.Fatal(err)
 		}
 		runOnce(t, st, cfg)

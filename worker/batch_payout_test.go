@@ -189,8 +189,8 @@ func TestDryRunShowsScreeningAndPayeeGate(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A new list names DG-3.
-		if _, err := st.SaveList(ctx, store.ListVersion{SHA256: "test-list-2", Source: "test"},
-			[]store.ListFile{{Name: "marker", Content: []byte("DG-3")}}, "cora"); err != nil {
+		if _, err := st.SaveList(ctx, models.ListVersion{SHA256: "test-list-2", Source: "test"},
+			[]models.ListFile{{Name: "marker", Content: []byte("DG-3")}}, "cora"); err != nil {
 			t.Fatal(err)
 		}
 		before := snapshot(t, st, sb)

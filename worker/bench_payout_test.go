@@ -103,11 +103,11 @@ func clearedAwardsOf(b testing.TB, st *store.Store, prefix string, n int, amount
 	const chunk = 1000
 	for lo := 0; lo < n; lo += chunk {
 		hi := min(lo+chunk, n)
-		recs := make([]store.ImportRecord, 0, hi-lo)
+		recs := make([]models.ImportRecord, 0, hi-lo)
 		for i := lo; i < hi; i++ {
 			id := fmt.Sprintf("%s-%05d", prefix, i)
 			rcv := fmt.Sprintf("%s%05d@example.com", strings.ToLower(prefix), i)
-			recs = append(recs, store.ImportRecord{ContentHash: "h" + id, Line: i + 1, Report: models.Report{
+			recs = append(recs, models.ImportRecord{ContentHash: "h" + id, Line: i + 1, Report: models.Report{
 				ID: id, Title: "t", Category: models.CategoryXSS, Severity: models.SeverityHigh, Status: models.ReportApproved,
 				Reproduced: true, ApprovedAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
 				Researcher: models.Researcher{ID: "res-" + id, Name: "R " + id, Email: rcv, Country: "GB", PayPalReceiver: rcv}}})
@@ -134,7 +134,7 @@ func clearedAwardsOf(b testing.TB, st *store.Store, prefix string, n int, amount
 				}
 				// Screened clear against the current list, as the real flow does
 				// (the send step screens again any award screened under another).
-				sc := store.Screening{AwardID: a.ID, ResearcherID: a.ResearcherID, ListSHA256: testListSHA,
+				sc := models.Screening{AwardID: a.ID, ResearcherID: a.ResearcherID, ListSHA256: testListSHA,
 					Decision: string(models.DecisionClear), Result: "{}"}
 				if err := tx.InsertScreening(&sc); err != nil {
 					return err

@@ -185,8 +185,8 @@ func runCrashTest(t *testing.T, engine string, kills int) {
 
 // attemptCount counts every attempt written.
 func attemptCount(t testing.TB, st *store.Store) int {
-	atts, err := st.AttemptsByStatus(context.Background(), 0, store.AttemptPending, store.AttemptUnknown,
-		store.AttemptDeferred, store.AttemptAccepted, store.AttemptSettled, store.AttemptRejected, store.AttemptManual)
+	atts, err := st.AttemptsByStatus(context.Background(), 0, models.AttemptPending, models.AttemptUnknown,
+		models.AttemptDeferred, models.AttemptAccepted, models.AttemptSettled, models.AttemptRejected, models.AttemptManual)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/plex/bountypay/ledger"
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
-	"github.com/plex/bountypay/store"
 )
 
 // faultCase is one injected sandbox fault.
@@ -136,7 +135,7 @@ func runFaultCase(t *testing.T, engine string, fc faultCase, point string) {
 				t.Fatal(err)
 			}
 			atts, err := st.AttemptsForAward(ctxT(t, 5*time.Second), id)
-			if a.State == models.StateNeedsReconciliation && (err != nil || len(atts) != 1 || atts[0].Status != store.AttemptManual) {
+			if a.State == models.StateNeedsReconciliation && (err != nil || len(atts) != 1 || atts[0].Status != models.AttemptManual) {
 				t.Errorf("attempts of %s: %s", id, describe(atts, err))
 			}
 		}
@@ -158,13 +157,13 @@ func runFaultCase(t *testing.T, engine string, fc faultCase, point string) {
 	}
 	for _, id := range ids {
 		atts, err := st.AttemptsForAward(ctxT(t, 5*time.Second), id)
-		if err != nil || len(atts) != 1 || atts[0].Status != store.AttemptSettled || atts[0].TransactionStatus != "SUCCESS" {
+		if err != nil || len(atts) != 1 || atts[0].Status != models.AttemptSettled || atts[0].TransactionStatus != "SUCCESS" {
 			t.Errorf("attempts of %s: %s", id, describe(atts, err))
 		}
 	}
 }
 
-func describe(atts []store.Attempt, err error) string {
+func describe(atts []models.Attempt, err error) string {
 	if err != nil {
 		return err.Error()
 	}

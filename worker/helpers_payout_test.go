@@ -180,7 +180,7 @@ func loadList(t testing.TB, st *store.Store) {
 	if _, err := st.CurrentList(context.Background()); err == nil {
 		return
 	}
-	if _, err := st.SaveList(context.Background(), store.ListVersion{SHA256: testListSHA, Source: "test"}, nil, "test"); err != nil {
+	if _, err := st.SaveList(context.Background(), models.ListVersion{SHA256: testListSHA, Source: "test"}, nil, "test"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -191,7 +191,7 @@ func loadList(t testing.TB, st *store.Store) {
 // otherwise.
 func importReports(t testing.TB, st *store.Store, prefix string, n int, amount int64, cur string, pass bool, receiver func(i int) string) []string {
 	t.Helper()
-	recs := make([]store.ImportRecord, 0, n)
+	recs := make([]models.ImportRecord, 0, n)
 	ids := make([]string, 0, n)
 	for i := 1; i <= n; i++ {
 		id := fmt.Sprintf("%s-%d", prefix, i)
@@ -205,7 +205,7 @@ func importReports(t testing.TB, st *store.Store, prefix string, n int, amount i
 			Researcher: models.Researcher{ID: "res-" + id, Name: "Researcher " + id, Email: rcv, Country: "GB",
 				PayPalReceiver: rcv, PlexAccount: "plex-" + id},
 			Reward: &models.Reward{Money: &models.Money{Minor: amount, Currency: cur}, PlexPass: pass}}
-		recs = append(recs, store.ImportRecord{Report: rep, ContentHash: "h-" + id, Line: i})
+		recs = append(recs, models.ImportRecord{Report: rep, ContentHash: "h-" + id, Line: i})
 		ids = append(ids, models.AwardID(id, models.AwardMoney))
 	}
 	if _, err := st.ImportReports(context.Background(), prefix+".jsonl", recs, "triage"); err != nil {

@@ -137,11 +137,11 @@ func payeeProperty(t *testing.T, engine string, seed uint64, lists []map[string]
 		if err != nil {
 			t.Fatal(err)
 		}
-		var files []store.ListFile
+		var files []models.ListFile
 		for _, fi := range l.Files {
-			files = append(files, store.ListFile{Name: fi.Name, SHA256: fi.SHA256, Size: int64(fi.Bytes), Content: lists[i][fi.Name]})
+			files = append(files, models.ListFile{Name: fi.Name, SHA256: fi.SHA256, Size: int64(fi.Bytes), Content: lists[i][fi.Name]})
 		}
-		if _, err := st.SaveList(ctx, store.ListVersion{SHA256: l.SHA256, Source: fmt.Sprint("variant ", i), Entries: l.Counts.Entries}, files, "cora"); err != nil {
+		if _, err := st.SaveList(ctx, models.ListVersion{SHA256: l.SHA256, Source: fmt.Sprint("variant ", i), Entries: l.Counts.Entries}, files, "cora"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -155,7 +155,7 @@ func payeeProperty(t *testing.T, engine string, seed uint64, lists []map[string]
 	}
 	n := 0
 	awardsIn := func(states ...models.AwardState) []models.Award {
-		as, err := st.Awards(ctx, store.AwardFilter{States: states})
+		as, err := st.Awards(ctx, models.AwardFilter{States: states})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,7 +183,7 @@ func payeeProperty(t *testing.T, engine string, seed uint64, lists []map[string]
 			case 1:
 				rep.Severity = models.SeverityHigh // 2,000.00 USD and a pass
 			}
-			if _, err := st.ImportReports(ctx, "prop.jsonl", []store.ImportRecord{{Report: rep, ContentHash: "h" + rep.ID, Line: 1}}, "triage"); err != nil {
+			if _, err := st.ImportReports(ctx, "prop.jsonl", []models.ImportRecord{{Report: rep, ContentHash: "h" + rep.ID, Line: 1}}, "triage"); err != nil {
 				t.Fatal(err)
 			}
 		case k < 5: // a run, sometimes with the kill switch on
@@ -342,8 +342,8 @@ func checkWhoWasPaid(t *testing.T, st *store.Store, items []paypalsandbox.Item) 
 	// Every PayPal item went to the receiver of the payee version its
 	// attempt was for.
 	for _, it := range items {
-		atts, err := st.AttemptsByStatus(ctx, 0, store.AttemptPending, store.AttemptUnknown, store.AttemptDeferred,
-			store.AttemptAccepted, store.AttemptSettled, store.AttemptRejected, store.AttemptManual)
+		atts, err := st.AttemptsByStatus(ctx, 0, models.AttemptPending, models.AttemptUnknown, models.AttemptDeferred,
+			models.AttemptAccepted, models.AttemptSettled, models.AttemptRejected, models.AttemptManual)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/plex/bountypay/models"
 	"github.com/plex/bountypay/payout"
-	"github.com/plex/bountypay/store"
 )
 
 // The send plan, in memory: what the send step does with each open
@@ -19,18 +18,18 @@ func TestSendPlan(t *testing.T) {
 	}
 	pass := models.Award{ID: "P/plex_pass", Kind: models.AwardPlexPass, State: models.StateCleared, PayeeVersion: 1}
 	other := models.Award{ID: "O/other", Kind: models.AwardOther, State: models.StateCleared, PayeeVersion: 1}
-	binds := store.Screening{ID: 7, Decision: string(models.DecisionClear), PayeeVersion: 1, ListSHA256: list, RulesVersion: rules}
-	resendPayPal := store.Attempt{SenderBatchID: "bp-R-a1", AwardID: "R/money", Attempt: 1, Channel: payout.ChannelPayPal,
-		AmountMinor: 3000, Currency: "USD", Status: store.AttemptUnknown}
-	resendGrant := store.Attempt{SenderBatchID: "bp-grant-G-a1", AwardID: "G/plex_pass", Attempt: 1, Channel: payout.ChannelEntitlement,
-		Status: store.AttemptPending}
+	binds := models.Screening{ID: 7, Decision: string(models.DecisionClear), PayeeVersion: 1, ListSHA256: list, RulesVersion: rules}
+	resendPayPal := models.Attempt{SenderBatchID: "bp-R-a1", AwardID: "R/money", Attempt: 1, Channel: payout.ChannelPayPal,
+		AmountMinor: 3000, Currency: "USD", Status: models.AttemptUnknown}
+	resendGrant := models.Attempt{SenderBatchID: "bp-grant-G-a1", AwardID: "G/plex_pass", Attempt: 1, Channel: payout.ChannelEntitlement,
+		Status: models.AttemptPending}
 
 	// item is one thing the plan meets: an open attempt or a cleared award
 	// with its latest binding screening.
 	type item struct {
-		att *store.Attempt
+		att *models.Attempt
 		a   models.Award
-		sc  store.Screening
+		sc  models.Screening
 	}
 	type want struct {
 		action   SendAction
@@ -71,7 +70,7 @@ func TestSendPlan(t *testing.T) {
 		{
 			name:  "an attempt on an unknown channel",
 			plan:  sendPlan{payPal: true},
-			items: []item{{att: &store.Attempt{AwardID: "X/money", Channel: "fax"}}},
+			items: []item{{att: &models.Attempt{AwardID: "X/money", Channel: "fax"}}},
 			want:  []want{{action: SendWait, why: "channel fax cannot be resumed"}},
 		},
 		{
@@ -106,13 +105,13 @@ func TestSendPlan(t *testing.T) {
 			name: "the screening binds only for exactly the payee version, list and rules",
 			plan: sendPlan{payPal: true},
 			items: []item{
-				{a: money("A/money", usd(100)), sc: store.Screening{}},
-				{a: money("B/money", usd(100)), sc: store.Screening{ID: 1, Decision: "clear", PayeeVersion: 1, ListSHA256: list, RulesVersion: rules, Advisory: true}},
-				{a: money("C/money", usd(100)), sc: store.Screening{ID: 1, Decision: "review", PayeeVersion: 1, ListSHA256: list, RulesVersion: rules}},
+				{a: money("A/money", usd(100)), sc: models.Screening{}},
+				{a: money("B/money", usd(100)), sc: models.Screening{ID: 1, Decision: "clear", PayeeVersion: 1, ListSHA256: list, RulesVersion: rules, Advisory: true}},
+				{a: money("C/money", usd(100)), sc: models.Screening{ID: 1, Decision: "review", PayeeVersion: 1, ListSHA256: list, RulesVersion: rules}},
 				{a: models.Award{ID: "D/money", Kind: models.AwardMoney, Amount: usd(100), PayeeVersion: 2}, sc: binds},
-				{a: money("E/money", usd(100)), sc: store.Screening{ID: 1, Decision: "clear", PayeeVersion: 1, ListSHA256: "older-list", RulesVersion: rules}},
-				{a: pass, sc: store.Screening{ID: 1, Decision: "clear", PayeeVersion: 1, ListSHA256: list, RulesVersion: "rules-v0"}},
-				{a: other, sc: store.Screening{}}, // never screened: nothing leaves by machine
+				{a: money("E/money", usd(100)), sc: models.Screening{ID: 1, Decision: "clear", PayeeVersion: 1, ListSHA256: "older-list", RulesVersion: rules}},
+				{a: pass, sc: models.Screening{ID: 1, Decision: "clear", PayeeVersion: 1, ListSHA256: list, RulesVersion: "rules-v0"}},
+				{a: other, sc: models.Screening{}},
 			},
 			want: []want{
 				{action: SendNew, rescreen: "not screened yet"},
@@ -161,7 +160,7 @@ func TestSendPlan(t *testing.T) {
 
 // How a step reads in Result.Waiting.
 func TestSendStepString(t *testing.T) {
-	att := &store.Attempt{AwardID: "A/money", Attempt: 2, SenderBatchID: "bp-A-a2", Status: store.AttemptUnknown}
+	att := &models.Attempt{AwardID: "A/money", Attempt: 2, SenderBatchID: "bp-A-a2", Status: models.AttemptUnknown}
 	tests := []struct {
 		step SendStep
 		want string

@@ -58,7 +58,7 @@ func approvalSummary(s worker.ApprovalStatus) string {
 }
 
 func approveList(ctx context.Context, a *app, st *store.Store, cfg worker.ApprovalConfig) error {
-	as, err := st.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateAwaitingApproval}})
+	as, err := st.Awards(ctx, models.AwardFilter{States: []models.AwardState{models.StateAwaitingApproval}})
 	if err != nil {
 		return err
 	}

@@ -133,7 +133,7 @@ func cmdDemo(ctx context.Context, a *app, args []string) error {
 	// 5. Finance approves what needs four eyes (two distinct people, neither
 	// the importer), then the next runs screen, send and reconcile.
 	apCfg := a.cfg.approval()
-	waiting, err := st.Awards(ctx, store.AwardFilter{States: []models.AwardState{models.StateAwaitingApproval}})
+	waiting, err := st.Awards(ctx, models.AwardFilter{States: []models.AwardState{models.StateAwaitingApproval}})
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func awardFulfil(ctx context.Context, a *app, args []string) error {
 func taxformSet(ctx context.Context, a *app, args []string) error {
 	fs := a.flags()
 	form := fs.String("form", "", "form `type`: W-9, W-8BEN or W-8BEN-E")
-	status := fs.String("status", store.FormReceived, "`status`: received, missing or invalid")
+	status := fs.String("status", models.FormReceived, "`status`: received, missing or invalid")
 	by := a.byFlag(fs, "`name` of the person recording it")
 	note := fs.String("note", "", "a note (never the tax id itself)")
 	if err := a.parse(fs, args); err != nil {
@@ -121,7 +121,7 @@ func taxformSet(ctx context.Context, a *app, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := st.SetTaxForm(ctx, store.TaxForm{ResearcherID: fs.Arg(0), Form: *form, Status: *status, UpdatedBy: *by, Note: *note})
+	f, err := st.SetTaxForm(ctx, models.TaxForm{ResearcherID: fs.Arg(0), Form: *form, Status: *status, UpdatedBy: *by, Note: *note})
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/plex/bountypay/intake"
 	"github.com/plex/bountypay/models"
-	"github.com/plex/bountypay/store"
 )
 
 func cmdImport(ctx context.Context, a *app, args []string) error {
@@ -46,7 +45,7 @@ func cmdImport(ctx context.Context, a *app, args []string) error {
 
 // importReports parses and stores a whole file; any bad record imports
 // nothing and every problem is printed with its line and field.
-func importReports(ctx context.Context, a *app, name string, r io.Reader, f intake.Format, by string) (store.ImportResult, error) {
+func importReports(ctx context.Context, a *app, name string, r io.Reader, f intake.Format, by string) (models.ImportResult, error) {
 	reps, err := intake.ParseRecords(name, r, intake.Options{Format: f})
 	if err != nil {
 		var pe intake.ParseErrors
@@ -54,17 +53,17 @@ func importReports(ctx context.Context, a *app, name string, r io.Reader, f inta
 			for _, e := range pe {
 				fmt.Fprintln(a.stderr, e)
 			}
-			return store.ImportResult{}, fmt.Errorf("import %s: %d bad record(s), nothing imported: %w", name, len(pe), models.ErrInvalid)
+			return models.ImportResult{}, fmt.Errorf("import %s: %d bad record(s), nothing imported: %w", name, len(pe), models.ErrInvalid)
 		}
-		return store.ImportResult{}, err
+		return models.ImportResult{}, err
 	}
 	st, err := a.authorized(ctx, by, models.ActImport)
 	if err != nil {
-		return store.ImportResult{}, err
+		return models.ImportResult{}, err
 	}
-	recs := make([]store.ImportRecord, len(reps))
+	recs := make([]models.ImportRecord, len(reps))
 	for i, rep := range reps {
-		recs[i] = store.ImportRecord{Report: rep.Report, ContentHash: intake.ContentHash(rep.Report), Line: rep.Line}
+		recs[i] = models.ImportRecord{Report: rep.Report, ContentHash: intake.ContentHash(rep.Report), Line: rep.Line}
 	}
 	res, err := st.ImportReports(ctx, name, recs, by)
 	if err != nil {

@@ -113,7 +113,7 @@ func researcherShow(ctx context.Context, a *app, st *store.Store, id string) err
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	awards, err := st.Awards(ctx, store.AwardFilter{ResearcherID: id})
+	awards, err := st.Awards(ctx, models.AwardFilter{ResearcherID: id})
 	if err != nil {
 		return err
 	}

@@ -69,29 +69,29 @@ func sanctionsLoad(ctx context.Context, a *app, args []string) error {
 }
 
 // saveList checks a new list against the current one and stores it.
-func saveList(ctx context.Context, st *store.Store, list *ofac.List, files map[string][]byte, source string, force bool, by string) (store.ListVersion, error) {
+func saveList(ctx context.Context, st *store.Store, list *ofac.List, files map[string][]byte, source string, force bool, by string) (models.ListVersion, error) {
 	cur, err := st.CurrentList(ctx)
 	switch {
 	case err == nil && !force && cur.SHA256 != list.SHA256:
 		var curCounts ofac.Counts
 		if err := json.Unmarshal([]byte(cur.Counts), &curCounts); err == nil {
 			if err := ofac.CheckReplacement(curCounts, list.Counts); err != nil {
-				return store.ListVersion{}, fmt.Errorf("sanctions load %s: %w; the current list stays in use (use --force to accept it)", source, err)
+				return models.ListVersion{}, fmt.Errorf("sanctions load %s: %w; the current list stays in use (use --force to accept it)", source, err)
 			}
 		}
 	case err != nil && !errors.Is(err, models.ErrNotFound):
-		return store.ListVersion{}, err
+		return models.ListVersion{}, err
 	}
 	counts, _ := json.Marshal(list.Counts)
-	v := store.ListVersion{SHA256: list.SHA256, Source: source, Entries: list.Counts.Entries,
+	v := models.ListVersion{SHA256: list.SHA256, Source: source, Entries: list.Counts.Entries,
 		Aliases: list.Counts.Aliases, Addresses: list.Counts.Addresses, Counts: string(counts)}
 	if !list.Published.IsZero() {
 		p := list.Published
 		v.PublishedAt = &p
 	}
-	var sf []store.ListFile
+	var sf []models.ListFile
 	for _, fi := range list.Files {
-		sf = append(sf, store.ListFile{Name: fi.Name, SHA256: fi.SHA256, Size: int64(fi.Bytes), Content: files[fi.Name]})
+		sf = append(sf, models.ListFile{Name: fi.Name, SHA256: fi.SHA256, Size: int64(fi.Bytes), Content: files[fi.Name]})
 	}
 	return st.SaveList(ctx, v, sf, by)
 }

@@ -29,7 +29,7 @@ func printStatus(ctx context.Context, w io.Writer, st *store.Store) error {
 	if err != nil {
 		return err
 	}
-	awards, err := st.Awards(ctx, store.AwardFilter{})
+	awards, err := st.Awards(ctx, models.AwardFilter{})
 	if err != nil {
 		return err
 	}
