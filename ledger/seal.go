@@ -185,3 +185,38 @@ func (b Balances) Clone() Balances {
 // matches models.ErrInvalid too. Corrections go into the open period,
 // referencing what they correct.
 var ErrSealed = fmt.Errorf("period sealed: %w", models.ErrInvalid)
+
+// CheckSealed refuses a draft effective inside a sealed period: after a
+// month is sealed, corrections go into the open period. A seal itself must
+// close a later period than the last one.
+func CheckSealed(d Draft, h Head) error {
+	if h.SealedThrough.IsZero() {
+		return nil
+	}
+	at := d.EffectiveAt.UTC().Truncate(time.Microsecond)
+	if d.Kind == KindSeal {
+		if !at.After(h.SealedThrough) {
+			return fmt.Errorf("ledger %s: the ledger is already sealed through %s: %w", d.IdempotencyKey,
+				h.SealedThrough.Format(time.RFC3339), ErrSealed)
+		}
+		return nil
+	}
+	if at.Before(h.SealedThrough) {
+		return fmt.Errorf("ledger %s: effective %s is inside a sealed period (sealed through %s); book it in the open period: %w",
+			d.IdempotencyKey, at.Format(time.RFC3339), h.SealedThrough.Format(time.RFC3339), ErrSealed)
+	}
+	return nil
+}
+
+// CanSeal says whether month p may be sealed at now on a ledger whose head
+// is h: the month must have ended and must close a later period than the
+// last seal. Errors wrap models.ErrInvalid (not ended) or ErrSealed.
+func CanSeal(p Period, h Head, now time.Time) error {
+	if now.Before(p.End()) {
+		return fmt.Errorf("seal %s: the month has not ended (it ends %s): %w", p, p.End().Format(time.RFC3339), models.ErrInvalid)
+	}
+	if !h.SealedThrough.IsZero() && !p.End().After(h.SealedThrough) {
+		return fmt.Errorf("seal %s: already sealed through %s: %w", p, h.SealedThrough.Format(time.RFC3339), ErrSealed)
+	}
+	return nil
+}

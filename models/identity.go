@@ -131,3 +131,42 @@ func (id Identity) Can(act Action) error {
 // NormalizeActor is how actor names are compared: case and surrounding
 // space do not make another person.
 func NormalizeActor(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Validate checks an identity to store and returns it normalised: a
+// trimmed name without commas, colons or newlines (they separate names in
+// the ledger and the approval lists), a known kind and at least one known
+// role, each once, sorted. Errors wrap ErrInvalid.
+func (id Identity) Validate() (Identity, error) {
+	id.Name = strings.TrimSpace(id.Name)
+	if id.Name == "" || strings.ContainsAny(id.Name, ",:\n") {
+		return id, fmt.Errorf("identity name %q: want a non-empty name without commas, colons or newlines: %w", id.Name, ErrInvalid)
+	}
+	if id.Kind != KindPerson && id.Kind != KindService {
+		return id, fmt.Errorf("identity %s: kind %q: want person or service: %w", id.Name, id.Kind, ErrInvalid)
+	}
+	if len(id.Roles) == 0 {
+		return id, fmt.Errorf("identity %s: at least one role is required: %w", id.Name, ErrInvalid)
+	}
+	roles := make([]Role, 0, len(id.Roles))
+	for _, r := range id.Roles {
+		if _, err := ParseRole(string(r)); err != nil {
+			return id, fmt.Errorf("identity %s: %w", id.Name, err)
+		}
+		if !slices.Contains(roles, r) {
+			roles = append(roles, r)
+		}
+	}
+	slices.Sort(roles)
+	id.Roles = roles
+	return id, nil
+}
+
+// CheckFirstIdentity is the bootstrap rule: with no identity yet, the first
+// one must be an administrator and a person (whoever can reach the
+// database is an administrator anyway); it is its own creator.
+func CheckFirstIdentity(id Identity) error {
+	if !id.Has(RoleAdmin) || !id.IsPerson() {
+		return fmt.Errorf("no identities yet: the first one must be an admin person (--role admin): %w", ErrInvalid)
+	}
+	return nil
+}

@@ -159,3 +159,17 @@ func TestTransitions(t *testing.T) {
 		}
 	}
 }
+
+// A report once imported is never rewritten: the same content again is
+// unchanged, other content under its id is a conflict naming the line.
+func TestReimport(t *testing.T) {
+	rec := ImportRecord{Report: Report{ID: "R-1"}, ContentHash: "aa", Line: 7}
+	if err := rec.Reimport("reports.csv", "aa"); err != nil {
+		t.Errorf("same content: %v", err)
+	}
+	err := rec.Reimport("reports.csv", "bb")
+	var fe *FieldError
+	if !errors.As(err, &fe) || fe.File != "reports.csv" || fe.Line != 7 || fe.Field != "id" {
+		t.Errorf("other content: %v", err)
+	}
+}

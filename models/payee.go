@@ -3,6 +3,7 @@ package models
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,4 +168,74 @@ func PayeeChangeNeeds(old, new Researcher, underReview bool) []Role {
 		}
 	}
 	return roles
+}
+
+// SamePayeeVersion returns the active or pending version among versions
+// whose details are r, if there is one: details already recorded are that
+// version, not a new one.
+func SamePayeeVersion(versions []PayeeVersion, r Researcher) (PayeeVersion, bool) {
+	hash := PayeeHash(r)
+	for _, o := range versions {
+		if o.Hash == hash && (o.Status == PayeeActive || o.Status == PayeePending) {
+			return o, true
+		}
+	}
+	return PayeeVersion{}, false
+}
+
+// NextPayeeVersion is the new version the details r make among a
+// researcher's versions (oldest first, activeVersion in force), numbered
+// after the last one: pending when PayeeChangeNeeds names a role, active
+// otherwise. The caller stores it and, when it is active, puts it in force.
+func NextPayeeVersion(versions []PayeeVersion, activeVersion int, r Researcher, underReview bool) PayeeVersion {
+	var active Researcher
+	last := 0
+	for _, o := range versions {
+		if o.Version == activeVersion {
+			active = o.Researcher
+		}
+		last = max(last, o.Version)
+	}
+	v := PayeeVersion{Researcher: r, Version: last + 1, Hash: PayeeHash(r), Status: PayeeActive,
+		Changed: ChangedFields(active, r), NeedsRoles: PayeeChangeNeeds(active, r, underReview)}
+	if len(v.NeedsRoles) > 0 {
+		v.Status = PayeePending
+	}
+	return v
+}
+
+// CheckPayeeDecision says whether decider may approve (or reject) version
+// n of a researcher's versions, and returns that version. The version must
+// be pending; the decider must not have caused it and must have a role the
+// change needs (finance for a new receiver, compliance for a new identity
+// of a payee under review); an approval must be of the newest pending
+// change. Errors: ErrNotFound, ErrConflict (not pending, or a newer change
+// is pending), ErrInvalid (the decider caused it) or the identity's
+// refusal (ErrInvalid).
+func CheckPayeeDecision(versions []PayeeVersion, n int, approve bool, decider Identity) (PayeeVersion, error) {
+	i := slices.IndexFunc(versions, func(v PayeeVersion) bool { return v.Version == n })
+	if i < 0 {
+		return PayeeVersion{}, fmt.Errorf("payee has no version %d: %w", n, ErrNotFound)
+	}
+	v := versions[i]
+	switch {
+	case v.Status != PayeePending:
+		return v, fmt.Errorf("payee %s version %d is %s, not pending: %w", v.ID, n, v.Status, ErrConflict)
+	case NormalizeActor(decider.Name) == NormalizeActor(v.CreatedBy):
+		return v, fmt.Errorf("%s caused payee change %s v%d and may not decide it: %w", decider.Name, v.ID, n, ErrInvalid)
+	}
+	if err := decider.Can(ActApprovePayee); err != nil && slices.Contains(v.NeedsRoles, RoleFinance) {
+		return v, err
+	}
+	if err := decider.Can(ActReview); err != nil && slices.Contains(v.NeedsRoles, RoleCompliance) {
+		return v, fmt.Errorf("payee change %s v%d changes the identity of a payee under sanctions review: %w", v.ID, n, err)
+	}
+	if approve {
+		for _, o := range versions[i+1:] {
+			if o.Status == PayeePending {
+				return v, fmt.Errorf("payee %s: a newer change (version %d) is pending; decide that one: %w", v.ID, o.Version, ErrConflict)
+			}
+		}
+	}
+	return v, nil
 }

@@ -72,7 +72,7 @@ func (s *Sender) AttemptsToPoll(ctx context.Context) ([]models.Attempt, error) {
 // and applies its item's status to the award: the run's poll step, and
 // `bountypay payout reconcile`. It returns the award state before and
 // after. (Not to be confused with Audit, finance's read-only check of
-// every attempt, or store.CheckLedgerAgainstAttempts, which compares the
+// every attempt, or finance.CheckLedgerAgainstAttempts, which compares the
 // ledger with the attempts without calling PayPal.)
 func (s *Sender) Poll(ctx context.Context, att models.Attempt) (from, to models.AwardState, err error) {
 	if s.pp == nil {

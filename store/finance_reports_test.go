@@ -53,7 +53,7 @@ func TestReconcileNamesMismatches(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		ms, n, err := s.CheckLedgerAgainstAttempts(ctx)
+		ms, n, err := finance.CheckLedgerAgainstAttempts(ctx, s)
 		if err != nil || n != 2 {
 			t.Fatal(n, err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -91,37 +90,24 @@ func (s *Store) Authorize(ctx context.Context, by string, act models.Action) (mo
 
 // PutIdentity adds or changes an identity, recorded in the ledger with
 // the administrator as actor. by must be an enabled admin, except for the
-// very first identity, which must itself be an admin person (whoever can
-// reach the database is an administrator anyway). Errors: models.ErrInvalid.
+// very first identity (models.CheckFirstIdentity). Errors: models.ErrInvalid.
 func (s *Store) PutIdentity(ctx context.Context, id models.Identity, by string) error {
-	id.Name = strings.TrimSpace(id.Name)
-	if id.Name == "" || strings.ContainsAny(id.Name, ",:\n") {
-		return fmt.Errorf("identity name %q: want a non-empty name without commas, colons or newlines: %w", id.Name, models.ErrInvalid)
+	id, err := id.Validate()
+	if err != nil {
+		return err
 	}
-	if id.Kind != models.KindPerson && id.Kind != models.KindService {
-		return fmt.Errorf("identity %s: kind %q: want person or service: %w", id.Name, id.Kind, models.ErrInvalid)
+	roles := make([]string, len(id.Roles))
+	for i, r := range id.Roles {
+		roles[i] = string(r)
 	}
-	if len(id.Roles) == 0 {
-		return fmt.Errorf("identity %s: at least one role is required: %w", id.Name, models.ErrInvalid)
-	}
-	roles := make([]string, 0, len(id.Roles))
-	for _, r := range id.Roles {
-		if _, err := models.ParseRole(string(r)); err != nil {
-			return fmt.Errorf("identity %s: %w", id.Name, err)
-		}
-		if !slices.Contains(roles, string(r)) {
-			roles = append(roles, string(r))
-		}
-	}
-	slices.Sort(roles)
 	return s.InTx(ctx, func(tx *Tx) error {
 		var n int64
 		if err := tx.db.Model(&identityRow{}).Where("disabled_at IS NULL").Count(&n).Error; err != nil {
 			return fmt.Errorf("count identities: %w", err)
 		}
 		if n == 0 {
-			if !id.Has(models.RoleAdmin) || !id.IsPerson() {
-				return fmt.Errorf("no identities yet: the first one must be an admin person (--role admin): %w", models.ErrInvalid)
+			if err := models.CheckFirstIdentity(id); err != nil {
+				return err
 			}
 			by = id.Name
 		} else if _, err := tx.Authorize(by, models.ActManageIdentity); err != nil {

@@ -103,7 +103,7 @@ func (tx *Tx) Append(d ledger.Draft) (e ledger.Entry, replayed bool, err error) 
 	if existingInput != "" {
 		return tx.replay(d)
 	}
-	if err := checkSealed(d, head); err != nil {
+	if err := ledger.CheckSealed(d, head); err != nil {
 		return ledger.Entry{}, false, err
 	}
 	e = ledger.Seal(d, head.Seq, head.Hash, tx.Now())
@@ -129,7 +129,7 @@ func (tx *Tx) appendPostgres(d ledger.Draft) (ledger.Entry, bool, error) {
 	if h.SealedThrough, err = parseSealedThrough(sealed); err != nil {
 		return ledger.Entry{}, false, err
 	}
-	if err := checkSealed(d, h); err != nil {
+	if err := ledger.CheckSealed(d, h); err != nil {
 		// A replay of an entry recorded before the seal is still a replay.
 		if e, replayed, rerr := tx.replay(d); rerr == nil && replayed {
 			return e, true, nil

@@ -9,28 +9,6 @@ import (
 	"github.com/plex/bountypay/models"
 )
 
-// checkSealed refuses a draft effective inside a sealed period: after a
-// month is sealed, corrections go into the open period. A seal itself must
-// close a later period than the last one.
-func checkSealed(d ledger.Draft, h ledger.Head) error {
-	if h.SealedThrough.IsZero() {
-		return nil
-	}
-	at := d.EffectiveAt.UTC().Truncate(time.Microsecond)
-	if d.Kind == ledger.KindSeal {
-		if !at.After(h.SealedThrough) {
-			return fmt.Errorf("ledger %s: the ledger is already sealed through %s: %w", d.IdempotencyKey,
-				h.SealedThrough.Format(time.RFC3339), ledger.ErrSealed)
-		}
-		return nil
-	}
-	if at.Before(h.SealedThrough) {
-		return fmt.Errorf("ledger %s: effective %s is inside a sealed period (sealed through %s); book it in the open period: %w",
-			d.IdempotencyKey, at.Format(time.RFC3339), h.SealedThrough.Format(time.RFC3339), ledger.ErrSealed)
-	}
-	return nil
-}
-
 // SealPeriod closes month p: it verifies the whole ledger, then appends a
 // seal entry with the trial balance per account and asset as of the period
 // end, the last sequence and the head hash. Afterwards no entry may be
@@ -42,15 +20,12 @@ func (s *Store) SealPeriod(ctx context.Context, p ledger.Period, actor string) (
 	if actor == "" {
 		return ledger.Entry{}, fmt.Errorf("seal: empty actor: %w", models.ErrInvalid)
 	}
-	if now := s.Now(); now.Before(p.End()) {
-		return ledger.Entry{}, fmt.Errorf("seal %s: the month has not ended (it ends %s): %w", p, p.End().Format(time.RFC3339), models.ErrInvalid)
-	}
 	h, err := s.LedgerHead(ctx)
 	if err != nil {
 		return ledger.Entry{}, err
 	}
-	if !h.SealedThrough.IsZero() && !p.End().After(h.SealedThrough) {
-		return ledger.Entry{}, fmt.Errorf("seal %s: already sealed through %s: %w", p, h.SealedThrough.Format(time.RFC3339), ledger.ErrSealed)
+	if err := ledger.CanSeal(p, h, s.Now()); err != nil {
+		return ledger.Entry{}, err
 	}
 	if _, err := s.VerifyLedger(ctx); err != nil {
 		return ledger.Entry{}, fmt.Errorf("seal %s: refusing to seal a ledger that does not verify: %w", p, err)

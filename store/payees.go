@@ -146,29 +146,20 @@ func (tx *Tx) RecordPayee(r models.Researcher, by, source, reason string) (model
 	if err != nil {
 		return models.PayeeVersion{}, err
 	}
-	hash := models.PayeeHash(r)
-	var active models.PayeeVersion
-	for _, v := range versions {
-		if v.Version == cur.PayeeVersion {
-			active = v
-		}
-	}
-	for _, v := range versions {
-		if v.Hash == hash && (v.Status == models.PayeeActive || v.Status == models.PayeePending) {
-			return v, nil
-		}
+	if v, ok := models.SamePayeeVersion(versions, r); ok {
+		return v, nil
 	}
 	review, err := tx.underReview(r.ID)
 	if err != nil {
 		return models.PayeeVersion{}, err
 	}
-	v := models.PayeeVersion{Researcher: r, Version: versions[len(versions)-1].Version + 1, Status: models.PayeeActive,
-		CreatedBy: by, Source: source, Reason: reason, CreatedAt: now,
-		Changed: models.ChangedFields(active.Researcher, r), NeedsRoles: models.PayeeChangeNeeds(active.Researcher, r, review)}
-	if len(v.NeedsRoles) > 0 {
-		v.Status = models.PayeePending
+	v := models.NextPayeeVersion(versions, cur.PayeeVersion, r, review)
+	v.CreatedBy, v.Source, v.Reason, v.CreatedAt = by, source, reason, now
+	var active models.Researcher
+	if i := slices.IndexFunc(versions, func(o models.PayeeVersion) bool { return o.Version == cur.PayeeVersion }); i >= 0 {
+		active = versions[i].Researcher
 	}
-	if err := tx.insertPayee(&v, active.Researcher); err != nil {
+	if err := tx.insertPayee(&v, active); err != nil {
 		return v, err
 	}
 	if v.Status == models.PayeeActive {
@@ -292,37 +283,15 @@ func (tx *Tx) DecidePayeeChange(researcherID string, version int, approve bool, 
 	if err != nil {
 		return models.PayeeVersion{}, err
 	}
-	var v *models.PayeeVersion
-	for i := range versions {
-		if versions[i].Version == version {
-			v = &versions[i]
-		}
-	}
-	switch {
-	case v == nil:
-		return models.PayeeVersion{}, fmt.Errorf("payee %s has no version %d: %w", researcherID, version, models.ErrNotFound)
-	case v.Status != models.PayeePending:
-		return *v, fmt.Errorf("payee %s version %d is %s, not pending: %w", researcherID, version, v.Status, models.ErrConflict)
-	case models.NormalizeActor(by) == models.NormalizeActor(v.CreatedBy):
-		return *v, fmt.Errorf("%s caused payee change %s v%d and may not decide it: %w", by, researcherID, version, models.ErrInvalid)
-	}
 	id, err := tx.Identity(by)
 	if err != nil {
-		return *v, err
+		return models.PayeeVersion{}, err
 	}
-	if err := id.Can(models.ActApprovePayee); err != nil && slices.Contains(v.NeedsRoles, models.RoleFinance) {
-		return *v, err
+	found, err := models.CheckPayeeDecision(versions, version, approve, id)
+	if err != nil {
+		return found, fmt.Errorf("payee %s: %w", researcherID, err)
 	}
-	if err := id.Can(models.ActReview); err != nil && slices.Contains(v.NeedsRoles, models.RoleCompliance) {
-		return *v, fmt.Errorf("payee change %s v%d changes the identity of a payee under sanctions review: %w", researcherID, version, err)
-	}
-	if approve {
-		for _, o := range versions {
-			if o.Status == models.PayeePending && o.Version > version {
-				return *v, fmt.Errorf("payee %s: a newer change (version %d) is pending; decide that one: %w", researcherID, o.Version, models.ErrConflict)
-			}
-		}
-	}
+	v := &found
 	now := tx.Now()
 	status := models.PayeeRejected
 	if approve {

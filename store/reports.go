@@ -58,12 +58,11 @@ func (s *Store) ImportReports(ctx context.Context, file string, recs []models.Im
 			err := tx.db.Select("id, content_hash").Where("id = ?", rec.Report.ID).Take(&existing).Error
 			switch {
 			case err == nil:
-				if existing.ContentHash == rec.ContentHash {
+				if err := rec.Reimport(file, existing.ContentHash); err != nil {
+					conflicts = append(conflicts, err)
+				} else {
 					res.Unchanged++
-					continue
 				}
-				conflicts = append(conflicts, &models.FieldError{File: file, Line: rec.Line, Record: rec.Report.ID,
-					Field: "id", Reason: "already imported with other content (conflict; corrections need a new report id)"})
 				continue
 			case !errors.Is(err, gorm.ErrRecordNotFound):
 				return fmt.Errorf("look up report %s: %w", rec.Report.ID, err)

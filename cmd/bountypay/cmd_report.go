@@ -12,7 +12,6 @@ import (
 
 	"github.com/plex/bountypay/finance"
 	"github.com/plex/bountypay/ledger"
-	"github.com/plex/bountypay/store"
 )
 
 func reportJournal(ctx context.Context, a *app, args []string) error {
@@ -206,7 +205,7 @@ func reportAgeing(ctx context.Context, a *app, args []string) error {
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	for _, part := range []struct {
 		name  string
-		lines []store.AgeingLine
+		lines []ledger.AgeingLine
 	}{{"decided, not paid (age since decision)", unpaid}, {"unclaimed at PayPal (age since unclaimed; PayPal returns after 30 days)", unclaimed}} {
 		fmt.Fprintf(tw, "%s\n", part.name)
 		type cell struct {
@@ -228,7 +227,7 @@ func reportAgeing(ctx context.Context, a *app, args []string) error {
 		}
 		sort.Strings(assets)
 		fmt.Fprintln(tw, "  BUCKET (DAYS)\tASSET\tCOUNT\tTOTAL")
-		for _, b := range store.AgeingBuckets {
+		for _, b := range ledger.AgeingBuckets {
 			for _, as := range assets {
 				if c := cells[[2]string{b.Name, as}]; c != nil {
 					fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", b.Name, as, c.n, formatUnits(c.sum, as))
@@ -245,7 +244,7 @@ func reportAgeing(ctx context.Context, a *app, args []string) error {
 	return tw.Flush()
 }
 
-func ageingBucket(days int) string { return store.Bucket(days) }
+func ageingBucket(days int) string { return ledger.Bucket(days) }
 
 func contains(ss []string, s string) bool {
 	for _, x := range ss {
@@ -383,7 +382,7 @@ func reportReconcile(ctx context.Context, a *app, args []string) error {
 		}
 		liveProblems = len(audit.Mismatches)
 	}
-	ms, n, err := st.CheckLedgerAgainstAttempts(ctx)
+	ms, n, err := finance.CheckLedgerAgainstAttempts(ctx, st)
 	if err != nil {
 		return err
 	}

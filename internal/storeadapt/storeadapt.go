@@ -7,6 +7,8 @@ package storeadapt
 import (
 	"context"
 
+	"github.com/plex/bountypay/finance"
+
 	"github.com/plex/bountypay/payout"
 	"github.com/plex/bountypay/store"
 	"github.com/plex/bountypay/web"
@@ -45,7 +47,11 @@ func (w workerStore) InTx(ctx context.Context, fn func(worker.Tx) error) error {
 // Worker returns st as the worker's store.
 func Worker(st *store.Store) worker.Store { return workerStore{st} }
 
-var _ web.Store = workerStore{}
+var (
+	_ web.Store            = workerStore{}
+	_ finance.Store        = (*store.Store)(nil)
+	_ finance.AttemptStore = (*store.Store)(nil)
+)
 
 // Web returns st as the web server's store (the worker's store and the
 // ledger and finance reports).
