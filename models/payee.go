@@ -184,16 +184,12 @@ func SamePayeeVersion(versions []PayeeVersion, r Researcher) (PayeeVersion, bool
 }
 
 // NextPayeeVersion is the new version the details r make among a
-// researcher's versions (oldest first, activeVersion in force), numbered
+// researcher's versions, against the details in force (active), numbered
 // after the last one: pending when PayeeChangeNeeds names a role, active
 // otherwise. The caller stores it and, when it is active, puts it in force.
-func NextPayeeVersion(versions []PayeeVersion, activeVersion int, r Researcher, underReview bool) PayeeVersion {
-	var active Researcher
+func NextPayeeVersion(versions []PayeeVersion, active, r Researcher, underReview bool) PayeeVersion {
 	last := 0
 	for _, o := range versions {
-		if o.Version == activeVersion {
-			active = o.Researcher
-		}
 		last = max(last, o.Version)
 	}
 	v := PayeeVersion{Researcher: r, Version: last + 1, Hash: PayeeHash(r), Status: PayeeActive,
@@ -210,12 +206,15 @@ func NextPayeeVersion(versions []PayeeVersion, activeVersion int, r Researcher, 
 // change needs (finance for a new receiver, compliance for a new identity
 // of a payee under review); an approval must be of the newest pending
 // change. Errors: ErrNotFound, ErrConflict (not pending, or a newer change
-// is pending), ErrInvalid (the decider caused it) or the identity's
-// refusal (ErrInvalid).
+// is pending), ErrInvalid (the decider caused it or lacks the role).
 func CheckPayeeDecision(versions []PayeeVersion, n int, approve bool, decider Identity) (PayeeVersion, error) {
 	i := slices.IndexFunc(versions, func(v PayeeVersion) bool { return v.Version == n })
 	if i < 0 {
-		return PayeeVersion{}, fmt.Errorf("payee has no version %d: %w", n, ErrNotFound)
+		id := ""
+		if len(versions) > 0 {
+			id = versions[0].ID + " "
+		}
+		return PayeeVersion{}, fmt.Errorf("payee %shas no version %d: %w", id, n, ErrNotFound)
 	}
 	v := versions[i]
 	switch {

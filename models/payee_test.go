@@ -58,10 +58,10 @@ func TestNextPayeeVersion(t *testing.T) {
 	}
 	email := v1
 	email.Email = "ada@new.example"
-	if v := models.NextPayeeVersion(versions, 1, email, false); v.Version != 3 || v.Status != models.PayeeActive || fmt.Sprint(v.Changed) != "[email]" {
+	if v := models.NextPayeeVersion(versions, v1, email, false); v.Version != 3 || v.Status != models.PayeeActive || fmt.Sprint(v.Changed) != "[email]" {
 		t.Errorf("new email: %+v", v)
 	}
-	if v := models.NextPayeeVersion(rejected, 1, v2, false); v.Version != 3 || v.Status != models.PayeePending || fmt.Sprint(v.NeedsRoles) != "[finance]" {
+	if v := models.NextPayeeVersion(rejected, v1, v2, false); v.Version != 3 || v.Status != models.PayeePending || fmt.Sprint(v.NeedsRoles) != "[finance]" {
 		t.Errorf("receiver again after a rejection: %+v", v)
 	}
 }

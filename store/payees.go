@@ -153,12 +153,12 @@ func (tx *Tx) RecordPayee(r models.Researcher, by, source, reason string) (model
 	if err != nil {
 		return models.PayeeVersion{}, err
 	}
-	v := models.NextPayeeVersion(versions, cur.PayeeVersion, r, review)
-	v.CreatedBy, v.Source, v.Reason, v.CreatedAt = by, source, reason, now
 	var active models.Researcher
 	if i := slices.IndexFunc(versions, func(o models.PayeeVersion) bool { return o.Version == cur.PayeeVersion }); i >= 0 {
 		active = versions[i].Researcher
 	}
+	v := models.NextPayeeVersion(versions, active, r, review)
+	v.CreatedBy, v.Source, v.Reason, v.CreatedAt = by, source, reason, now
 	if err := tx.insertPayee(&v, active); err != nil {
 		return v, err
 	}
@@ -289,7 +289,7 @@ func (tx *Tx) DecidePayeeChange(researcherID string, version int, approve bool, 
 	}
 	found, err := models.CheckPayeeDecision(versions, version, approve, id)
 	if err != nil {
-		return found, fmt.Errorf("payee %s: %w", researcherID, err)
+		return found, err
 	}
 	v := &found
 	now := tx.Now()
